@@ -1,0 +1,138 @@
+//! The connection pool: r2d2 over [`DbConn`], with per-backend session settings.
+
+use super::classify::DbError;
+use super::connection::{Backend, DbConn};
+use crate::config::AppConfig;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use std::time::Duration;
+
+/// A pooled connection plus a flag set when an error showed the connection is dead.
+pub struct PooledConn {
+    /// The connection itself.
+    pub conn: DbConn,
+    /// Set when the connection must be discarded instead of returned to the pool.
+    pub broken: bool,
+}
+
+/// Opens connections for the pool and checks them when they come back.
+pub struct Manager {
+    url: String,
+    backend: Backend,
+    statement_timeout_ms: u64,
+    busy_timeout_ms: u64,
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConn, DbError> {
+        let connect_err = |e: diesel::ConnectionError| DbError::Connect(e.to_string());
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url).map_err(connect_err)?;
+                if self.statement_timeout_ms > 0 {
+                    let sql = format!("SET statement_timeout = {}", self.statement_timeout_ms);
+                    conn.batch_execute(&sql)?;
+                }
+                Ok(DbConn::Pg(conn))
+            }
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                let mut conn = SqliteConnection::establish(path).map_err(connect_err)?;
+                let pragmas = format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                );
+                conn.batch_execute(&pragmas)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Accepts both a bare path and a `sqlite://` URL.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+impl ManageConnection for Manager {
+    type Connection = PooledConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<PooledConn, DbError> {
+        Ok(PooledConn {
+            conn: self.open()?,
+            broken: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), DbError> {
+        crate::with_conn!(&mut conn.conn, c => c.batch_execute("SELECT 1")).map_err(DbError::from)
+    }
+
+    fn has_broken(&self, conn: &mut PooledConn) -> bool {
+        conn.broken || crate::with_conn!(&mut conn.conn, c => c.is_broken())
+    }
+}
+
+/// The application's handle on its database: a pool plus retry settings.
+pub struct Database {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+    pub(super) attempts: u32,
+}
+
+impl Database {
+    /// Builds a pool for `config.database_url`, opening one connection to prove it works.
+    pub fn connect(config: &AppConfig) -> Result<Database, DbError> {
+        let backend = Backend::from_url(&config.database_url);
+        let manager = Manager {
+            url: config.database_url.clone(),
+            backend,
+            statement_timeout_ms: config.statement_timeout_ms,
+            busy_timeout_ms: config.sqlite_busy_timeout_ms,
+        };
+        // Fail fast with the real reason instead of r2d2's generic timeout.
+        manager.connect()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(config.pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(config.pool_timeout_secs.max(1)))
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Ok(Database {
+            pool,
+            backend,
+            attempts: config.transaction_attempts.max(1),
+        })
+    }
+
+    /// The backend this database runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks a connection out of the pool.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        self.pool.get().map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    /// Connections currently open and idle, for metrics.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// Runs `SELECT 1` on a pooled connection.
+    pub fn ping(&self) -> Result<(), DbError> {
+        let mut pooled = self.get()?;
+        let result = crate::with_conn!(&mut pooled.conn, c => c.batch_execute("SELECT 1"));
+        if let Err(e) = &result {
+            pooled.broken = super::classify::is_connection_loss(e);
+        }
+        result.map_err(DbError::from)
+    }
+}

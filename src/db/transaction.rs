@@ -1,0 +1,121 @@
+//! Transactions with the isolation the protocol needs, retried on transient failures.
+
+use super::classify::{DbError, Transient};
+use super::connection::DbConn;
+use super::pool::{Database, PooledConn};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use std::time::Duration;
+
+/// The two kinds of transaction the services run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// Holds the global write lock from its first statement: PostgreSQL
+    /// `SERIALIZABLE` plus `LOCK TABLE replicache_server IN EXCLUSIVE MODE` taken before
+    /// the snapshot exists (writers queue instead of failing), SQLite `BEGIN IMMEDIATE`.
+    Write,
+    /// A consistent read-only snapshot: PostgreSQL `SERIALIZABLE READ ONLY`, SQLite
+    /// deferred `BEGIN` (WAL readers see one snapshot and never block the writer).
+    Read,
+}
+
+impl TxMode {
+    fn begin_sql(self, conn: &DbConn) -> &'static str {
+        match (self, conn) {
+            (TxMode::Write, DbConn::Pg(_)) => {
+                "BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE replicache_server IN EXCLUSIVE MODE"
+            }
+            (TxMode::Read, DbConn::Pg(_)) => "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY",
+            (TxMode::Write, DbConn::Sqlite(_)) => "BEGIN IMMEDIATE",
+            (TxMode::Read, DbConn::Sqlite(_)) => "BEGIN",
+        }
+    }
+}
+
+impl Database {
+    /// Runs `f` inside one transaction of kind `mode` and commits it.
+    ///
+    /// When `f`, BEGIN or COMMIT fails with a transient error the whole transaction is
+    /// rolled back and run again on a fresh checkout, up to the configured number of
+    /// attempts with capped exponential backoff. `f` must therefore be safe to rerun:
+    /// everything it changed was rolled back.
+    pub fn transaction<T, E>(
+        &self,
+        mode: TxMode,
+        mut f: impl FnMut(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError> + Transient,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.attempt(mode, &mut f) {
+                Err(e) if e.is_transient() && attempt < self.attempts => {
+                    std::thread::sleep(backoff(attempt));
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn attempt<T, E>(
+        &self,
+        mode: TxMode,
+        f: &mut impl FnMut(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError> + Transient,
+    {
+        let mut pooled = self.get()?;
+        let result = run_in_transaction(&mut pooled, mode, f);
+        if let Err(e) = &result {
+            if e.breaks_connection() {
+                pooled.broken = true;
+            }
+        }
+        result
+    }
+}
+
+fn run_in_transaction<T, E>(
+    pooled: &mut PooledConn,
+    mode: TxMode,
+    f: &mut impl FnMut(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    let sql = mode.begin_sql(&pooled.conn);
+    let begun = crate::with_conn!(&mut pooled.conn, c => AnsiTransactionManager::begin_transaction_sql(c, sql));
+    if let Err(e) = begun {
+        // A multi-statement BEGIN may have opened a transaction on the server that
+        // Diesel does not know about: never reuse this connection.
+        pooled.broken = true;
+        return Err(DbError::from(e).into());
+    }
+    match f(&mut pooled.conn) {
+        Ok(value) => {
+            let committed = crate::with_conn!(&mut pooled.conn, c => AnsiTransactionManager::commit_transaction(c));
+            committed.map_err(|e| E::from(DbError::from(e)))?;
+            Ok(value)
+        }
+        Err(error) => {
+            let rolled_back = crate::with_conn!(&mut pooled.conn, c => AnsiTransactionManager::rollback_transaction(c));
+            if rolled_back.is_err() {
+                pooled.broken = true;
+            }
+            Err(error)
+        }
+    }
+}
+
+/// 5 ms doubling per attempt, capped at 320 ms, with up to 50 % jitter so that
+/// writers that failed together do not retry together.
+fn backoff(attempt: u32) -> Duration {
+    let base = 5u64 << attempt.min(6);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    Duration::from_millis(base + nanos % (base / 2 + 1))
+}

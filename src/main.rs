@@ -1,0 +1,6 @@
+//! The replichat server binary.
+
+#[rocket::launch]
+fn launch() -> _ {
+    replichat::rocket()
+}

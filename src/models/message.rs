@@ -1,0 +1,40 @@
+//! Rows of `message`.
+
+use crate::schema::message;
+use diesel::prelude::*;
+
+/// A chat message as stored; `deleted` rows are tombstones.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = message)]
+pub struct Message {
+    /// Client-chosen id (nanoid); the key is `message/<id>`.
+    pub id: String,
+    /// Display name of the author (`from` on the wire).
+    pub sender: String,
+    /// Message text.
+    pub content: String,
+    /// Client-chosen sort position (`order` on the wire).
+    pub ord: i64,
+    /// Soft-delete flag.
+    pub deleted: bool,
+    /// Global version of the last write to this row.
+    pub version: i64,
+}
+
+/// A message to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = message)]
+pub struct NewMessage<'a> {
+    /// Client-chosen id.
+    pub id: &'a str,
+    /// Author.
+    pub sender: &'a str,
+    /// Text.
+    pub content: &'a str,
+    /// Sort position.
+    pub ord: i64,
+    /// Always false for a new message.
+    pub deleted: bool,
+    /// Version of the push that creates it.
+    pub version: i64,
+}

@@ -1,0 +1,14 @@
+//! The single row of `replicache_server`.
+
+use crate::schema::replicache_server;
+use diesel::prelude::*;
+
+/// Global version and the horizon below which tombstones may be gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = replicache_server)]
+pub struct ServerState {
+    /// The global version: the cookie of the current state.
+    pub version: i64,
+    /// Tombstones with a version at or below this may have been purged.
+    pub tombstone_horizon: i64,
+}

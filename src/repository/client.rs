@@ -1,0 +1,50 @@
+//! Queries on `replicache_client`.
+
+use crate::db::DbConn;
+use crate::models::{Client, NewClient};
+use crate::schema::replicache_client as client;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+/// Reads and writes clients and their last mutation ids.
+pub struct ClientRepo;
+
+impl ClientRepo {
+    /// The clients among `ids` that exist, in any order.
+    pub fn find_many(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Client>> {
+        crate::with_conn!(conn, c => client::table
+            .filter(client::id.eq_any(ids))
+            .select(Client::as_select())
+            .load(c))
+    }
+
+    /// Inserts the client, or updates last mutation id, version and last-seen time
+    /// if it exists.
+    pub fn upsert(conn: &mut DbConn, row: &NewClient<'_>) -> QueryResult<()> {
+        crate::with_conn!(conn, c => diesel::insert_into(client::table)
+            .values(row)
+            .on_conflict(client::id)
+            .do_update()
+            .set((
+                client::last_mutation_id.eq(excluded(client::last_mutation_id)),
+                client::version.eq(excluded(client::version)),
+                client::last_seen.eq(excluded(client::last_seen)),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+
+    /// `(clientID, lastMutationID)` of the group's clients changed after `version`
+    /// (every client of the group when `version` is 0 or below).
+    pub fn mutation_ids_since(
+        conn: &mut DbConn,
+        group_id: &str,
+        version: i64,
+    ) -> QueryResult<Vec<(String, i64)>> {
+        let query = client::table
+            .filter(client::client_group_id.eq(group_id))
+            .filter(client::version.gt(version))
+            .select((client::id, client::last_mutation_id));
+        crate::with_conn!(conn, c => query.load(c))
+    }
+}

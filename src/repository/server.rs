@@ -1,0 +1,42 @@
+//! Queries on the single `replicache_server` row.
+
+use crate::db::DbConn;
+use crate::models::ServerState;
+use crate::schema::replicache_server as server;
+use diesel::prelude::*;
+
+/// Id of the one row of `replicache_server`.
+const SERVER_ROW: i32 = 1;
+
+/// Reads and advances the global version.
+pub struct ServerRepo;
+
+impl ServerRepo {
+    /// The current global version and tombstone horizon.
+    pub fn state(conn: &mut DbConn) -> QueryResult<ServerState> {
+        crate::with_conn!(conn, c => server::table
+            .find(SERVER_ROW)
+            .select(ServerState::as_select())
+            .first(c))
+    }
+
+    /// Sets the global version (a push commits its writes under `version`).
+    pub fn set_version(conn: &mut DbConn, version: i64) -> QueryResult<()> {
+        let target = server::table.find(SERVER_ROW);
+        crate::with_conn!(conn, c => diesel::update(target)
+            .set(server::version.eq(version))
+            .execute(c))?;
+        Ok(())
+    }
+
+    /// Raises the global version to at least `version`.
+    pub fn raise_version(conn: &mut DbConn, version: i64) -> QueryResult<()> {
+        let target = server::table
+            .find(SERVER_ROW)
+            .filter(server::version.lt(version));
+        crate::with_conn!(conn, c => diesel::update(target)
+            .set(server::version.eq(version))
+            .execute(c))?;
+        Ok(())
+    }
+}
