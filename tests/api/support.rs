@@ -1,4 +1,5 @@
 //! `TestApp`: the application built over a fresh database for one test.
+#![allow(dead_code)] // A helper library: not every test binary module uses every helper.
 //!
 //! `TestApp::sqlite()` uses a new temporary file; `TestApp::postgres()` creates a new
 //! database under the admin URL in `REPLICHAT_TEST_PG` and drops it afterwards (and
