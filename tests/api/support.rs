@@ -1,9 +1,11 @@
 //! `TestApp`: the application built over a fresh database for one test.
-#![allow(dead_code)] // A helper library: not every test binary module uses every helper.
 //!
 //! `TestApp::sqlite()` uses a new temporary file; `TestApp::postgres()` creates a new
 //! database under the admin URL in `REPLICHAT_TEST_PG` and drops it afterwards (and
 //! returns `None`, printing why, when that variable is unset).
+
+// A helper library: not every test module uses every helper.
+#![allow(dead_code)]
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
