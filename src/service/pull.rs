@@ -78,6 +78,10 @@ impl Services {
     }
 }
 
+/// Highest version a request cookie may raise the global version to. A forged cookie
+/// near 2^53 would otherwise leave no versions that JavaScript can tell apart.
+const MAX_RAISED_VERSION: i64 = 1 << 52;
+
 /// How to answer a cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plan {
@@ -107,9 +111,11 @@ fn plan(
         },
         _ => match smallest_cookie_above(state.version, raw) {
             Some(target) if target == state.version => Plan::Full,
-            Some(target) => Plan::ResetAbove(target),
-            // No integer cookie can satisfy the client: the best is a fresh full view.
-            None => Plan::Full,
+            Some(target) if target <= MAX_RAISED_VERSION => Plan::ResetAbove(target),
+            // No integer cookie can satisfy the client, or satisfying it would push the
+            // global version near 2^53 for everyone: answer a full view at the current
+            // version instead.
+            _ => Plan::Full,
         },
     }
 }
