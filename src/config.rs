@@ -46,6 +46,8 @@ pub struct AppConfig {
     pub cors_allow_origin: String,
     /// Largest accepted push or pull body (a client pushes all pending mutations at once).
     pub body_limit: ByteUnit,
+    /// Print one line per request (method, path, status, latency, request id) to stdout.
+    pub request_log: bool,
     /// Longest accepted message id, in characters.
     pub max_message_id_len: usize,
     /// Longest accepted `from`, in characters.
@@ -68,6 +70,7 @@ impl Default for AppConfig {
             schema_versions: Vec::new(),
             cors_allow_origin: "*".into(),
             body_limit: ByteUnit::Mebibyte(32),
+            request_log: true,
             max_message_id_len: 128,
             max_sender_len: 255,
             max_content_len: 10_000,

@@ -9,6 +9,7 @@ pub mod db;
 pub mod dto;
 pub mod error;
 pub mod models;
+pub mod observability;
 pub mod poke;
 pub mod repository;
 pub mod routes;
@@ -37,6 +38,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
             Box::pin(start_poke_listener(rocket))
         }))
         .attach(routes::Cors)
+        .attach(observability::RequestLog)
         .mount("/", routes::all())
         .register("/", routes::catchers())
 }
@@ -67,8 +69,13 @@ async fn open_database(rocket: Rocket<Build>) -> fairing::Result {
                 redact(&config.database_url),
                 config.pull_strategy
             );
-            let services = Services::new(db, config, PokeHub::new());
-            Ok(rocket.manage(Arc::new(services)))
+            match Services::new(db, config, PokeHub::new()) {
+                Ok(services) => Ok(rocket.manage(Arc::new(services))),
+                Err(e) => {
+                    rocket::error!("cannot create metrics: {e}");
+                    Err(rocket)
+                }
+            }
         }
         Ok(Err(e)) => {
             rocket::error!("cannot open the database: {e}");

@@ -8,6 +8,7 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
+use prometheus::IntCounter;
 use std::time::Duration;
 
 /// A pooled connection plus a flag set when an error showed the connection is dead.
@@ -83,6 +84,7 @@ pub struct Database {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
     pub(super) attempts: u32,
+    pub(super) retries: IntCounter,
 }
 
 impl Database {
@@ -103,11 +105,22 @@ impl Database {
             .connection_timeout(Duration::from_secs(config.pool_timeout_secs.max(1)))
             .test_on_check_out(false)
             .build_unchecked(manager);
+        let retries = IntCounter::new(
+            "replichat_transaction_retries_total",
+            "Transactions rerun after a transient failure.",
+        )
+        .map_err(|e| DbError::Connect(format!("retry counter: {e}")))?;
         Ok(Database {
             pool,
             backend,
             attempts: config.transaction_attempts.max(1),
+            retries,
         })
+    }
+
+    /// The counter of transactions rerun after a transient failure.
+    pub fn retry_counter(&self) -> IntCounter {
+        self.retries.clone()
     }
 
     /// The backend this database runs on.

@@ -50,6 +50,7 @@ impl Database {
         loop {
             match self.attempt(mode, &mut f) {
                 Err(e) if e.is_transient() && attempt < self.attempts => {
+                    self.retries.inc();
                     std::thread::sleep(backoff(attempt));
                     attempt += 1;
                 }

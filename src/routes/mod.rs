@@ -4,6 +4,7 @@ mod body;
 mod catchers;
 mod cors;
 mod health;
+mod metrics;
 mod poke;
 mod pull;
 mod push;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Route> {
         pull::pull,
         poke::poke,
         health::healthz,
+        metrics::metrics,
         cors::preflight,
         root::index,
     ]

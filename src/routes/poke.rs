@@ -35,13 +35,17 @@ pub fn poke(
 ) -> PokeStream<EventStream<impl rocket::futures::Stream<Item = Event>>> {
     let _ = query.client_group_id;
     let mut pokes = services.pokes.subscribe();
+    let pokes_sent = services.metrics.pokes_sent.clone();
     let heartbeat = Duration::from_secs(services.config.poke_heartbeat_secs.max(1));
     let stream = EventStream! {
         yield Event::comment("connected");
         loop {
             select! {
                 changed = pokes.changed() => match changed {
-                    Ok(()) => yield Event::data("poke"),
+                    Ok(()) => {
+                        pokes_sent.inc();
+                        yield Event::data("poke");
+                    }
                     Err(_) => break,
                 },
                 _ = &mut shutdown => break,

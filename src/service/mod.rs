@@ -12,9 +12,10 @@ pub use push::{PushOutcome, PushReport};
 
 use crate::config::AppConfig;
 use crate::db::Database;
+use crate::observability::{Metrics, Snapshot};
 use crate::poke::PokeHub;
 
-/// Everything a request needs: the database, the settings and the poke hub.
+/// Everything a request needs: the database, the settings, the poke hub and metrics.
 pub struct Services {
     /// The connection pool.
     pub db: Database,
@@ -22,11 +23,29 @@ pub struct Services {
     pub config: AppConfig,
     /// Fan-out of "pull soon" hints to SSE streams of this process.
     pub pokes: PokeHub,
+    /// This process's Prometheus metrics.
+    pub metrics: Metrics,
 }
 
 impl Services {
-    /// Bundles the parts.
-    pub fn new(db: Database, config: AppConfig, pokes: PokeHub) -> Self {
-        Services { db, config, pokes }
+    /// Bundles the parts, with metrics that include the database's retry counter.
+    pub fn new(db: Database, config: AppConfig, pokes: PokeHub) -> prometheus::Result<Self> {
+        let metrics = Metrics::new(db.retry_counter())?;
+        Ok(Services {
+            db,
+            config,
+            pokes,
+            metrics,
+        })
+    }
+
+    /// The Prometheus exposition, with gauges sampled now.
+    pub fn render_metrics(&self) -> String {
+        let (pool_connections, pool_idle) = self.db.pool_state();
+        self.metrics.render(Snapshot {
+            sse_streams: self.pokes.subscribers(),
+            pool_connections,
+            pool_idle,
+        })
     }
 }

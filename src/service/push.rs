@@ -80,6 +80,7 @@ impl Services {
                 }
             }
         };
+        self.metrics.record_push(&batch.report);
         if batch.report.committed_version.is_some() {
             self.pokes.after_commit(self.db.backend());
         }
