@@ -3,6 +3,7 @@
 //! Sources, lowest precedence first: built-in defaults, `Rocket.toml`, `ROCKET_*`
 //! environment variables, then `DATABASE_URL` (the variable the diesel CLI reads too).
 
+use crate::auth::{AuthMode, JwtSettings};
 use crate::service::MutationLimits;
 use rocket::data::ByteUnit;
 use rocket::figment::providers::Env;
@@ -46,6 +47,20 @@ pub struct AppConfig {
     pub cors_allow_origin: String,
     /// Largest accepted push or pull body (a client pushes all pending mutations at once).
     pub body_limit: ByteUnit,
+    /// Authentication: `none` (everyone is anonymous) or `jwt`.
+    pub auth: AuthMode,
+    /// JWT algorithm: `HS256`, `RS256` or `ES256`.
+    pub jwt_algorithm: String,
+    /// HS256 shared secret.
+    pub jwt_secret: String,
+    /// RS256/ES256 public key: PEM text or a path to a PEM file.
+    pub jwt_public_key: String,
+    /// Required token issuer (`iss`); empty accepts any.
+    pub jwt_issuer: String,
+    /// Required token audience (`aud`); empty skips the check.
+    pub jwt_audience: String,
+    /// Clock skew tolerated on token expiry, in seconds.
+    pub jwt_leeway_secs: u64,
     /// Print one line per request (method, path, status, latency, request id) to stdout.
     pub request_log: bool,
     /// Longest accepted message id, in characters.
@@ -70,6 +85,13 @@ impl Default for AppConfig {
             schema_versions: Vec::new(),
             cors_allow_origin: "*".into(),
             body_limit: ByteUnit::Mebibyte(32),
+            auth: AuthMode::None,
+            jwt_algorithm: "HS256".into(),
+            jwt_secret: String::new(),
+            jwt_public_key: String::new(),
+            jwt_issuer: String::new(),
+            jwt_audience: String::new(),
+            jwt_leeway_secs: 30,
             request_log: true,
             max_message_id_len: 128,
             max_sender_len: 255,
@@ -82,6 +104,18 @@ impl AppConfig {
     /// Reads the settings from `figment`.
     pub fn from_figment(figment: &Figment) -> Result<Self, Box<rocket::figment::Error>> {
         figment.extract().map_err(Box::new)
+    }
+
+    /// The JWT part of the settings.
+    pub fn jwt_settings(&self) -> JwtSettings<'_> {
+        JwtSettings {
+            algorithm: &self.jwt_algorithm,
+            secret: &self.jwt_secret,
+            public_key: &self.jwt_public_key,
+            issuer: &self.jwt_issuer,
+            audience: &self.jwt_audience,
+            leeway_secs: self.jwt_leeway_secs,
+        }
     }
 
     /// The bounds mutators enforce on their arguments.

@@ -72,7 +72,7 @@ async fn open_database(rocket: Rocket<Build>) -> fairing::Result {
             match Services::new(db, config, PokeHub::new()) {
                 Ok(services) => Ok(rocket.manage(Arc::new(services))),
                 Err(e) => {
-                    rocket::error!("cannot create metrics: {e}");
+                    rocket::error!("invalid replichat configuration: {e}");
                     Err(rocket)
                 }
             }

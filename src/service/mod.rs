@@ -10,6 +10,7 @@ pub use mutators::{MutationLimits, MutatorError};
 pub use pull::PullOutcome;
 pub use push::{PushOutcome, PushReport};
 
+use crate::auth::Authenticator;
 use crate::config::AppConfig;
 use crate::db::Database;
 use crate::observability::{Metrics, Snapshot};
@@ -25,17 +26,22 @@ pub struct Services {
     pub pokes: PokeHub,
     /// This process's Prometheus metrics.
     pub metrics: Metrics,
+    /// Turns `Authorization` headers into callers.
+    pub auth: Authenticator,
 }
 
 impl Services {
-    /// Bundles the parts, with metrics that include the database's retry counter.
-    pub fn new(db: Database, config: AppConfig, pokes: PokeHub) -> prometheus::Result<Self> {
-        let metrics = Metrics::new(db.retry_counter())?;
+    /// Bundles the parts, with metrics that include the database's retry counter and the
+    /// authenticator the configuration asks for.
+    pub fn new(db: Database, config: AppConfig, pokes: PokeHub) -> Result<Self, String> {
+        let metrics = Metrics::new(db.retry_counter()).map_err(|e| format!("metrics: {e}"))?;
+        let auth = Authenticator::new(config.auth, config.jwt_settings())?;
         Ok(Services {
             db,
             config,
             pokes,
             metrics,
+            auth,
         })
     }
 
