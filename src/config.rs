@@ -61,6 +61,12 @@ pub struct AppConfig {
     pub jwt_audience: String,
     /// Clock skew tolerated on token expiry, in seconds.
     pub jwt_leeway_secs: u64,
+    /// Seconds between garbage-collection sweeps; 0 disables the sweeper.
+    pub gc_interval_secs: u64,
+    /// Clients that have not pushed for this many seconds are deleted by GC.
+    pub client_max_idle_secs: u64,
+    /// Message tombstones older than this many seconds are purged by GC.
+    pub tombstone_max_age_secs: u64,
     /// Print one line per request (method, path, status, latency, request id) to stdout.
     pub request_log: bool,
     /// Longest accepted message id, in characters.
@@ -92,6 +98,9 @@ impl Default for AppConfig {
             jwt_issuer: String::new(),
             jwt_audience: String::new(),
             jwt_leeway_secs: 30,
+            gc_interval_secs: 3600,
+            client_max_idle_secs: 30 * 24 * 3600,
+            tombstone_max_age_secs: 30 * 24 * 3600,
             request_log: true,
             max_message_id_len: 128,
             max_sender_len: 255,

@@ -4,6 +4,7 @@
 //! `repository` (Diesel queries over `schema`/`models`); `dto` holds the wire types.
 
 pub mod auth;
+mod background;
 pub mod config;
 pub mod db;
 pub mod dto;
@@ -17,11 +18,11 @@ pub mod schema;
 pub mod service;
 
 use config::AppConfig;
-use db::{Backend, Database};
+use db::Database;
 use poke::PokeHub;
 use rocket::fairing::{self, AdHoc};
 use rocket::figment::Figment;
-use rocket::{Build, Orbit, Rocket};
+use rocket::{Build, Rocket};
 use service::Services;
 use std::sync::Arc;
 
@@ -34,8 +35,8 @@ pub fn rocket() -> Rocket<Build> {
 pub fn build(figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("replichat database", open_database))
-        .attach(AdHoc::on_liftoff("replichat poke listener", |rocket| {
-            Box::pin(start_poke_listener(rocket))
+        .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
+            Box::pin(background::start(rocket))
         }))
         .attach(routes::Cors)
         .attach(observability::RequestLog)
@@ -84,19 +85,6 @@ async fn open_database(rocket: Rocket<Build>) -> fairing::Result {
         Err(e) => {
             rocket::error!("database set-up task failed: {e}");
             Err(rocket)
-        }
-    }
-}
-
-/// On PostgreSQL, starts the LISTEN connection that feeds this process's poke hub.
-async fn start_poke_listener(rocket: &Rocket<Orbit>) {
-    if let Some(services) = rocket.state::<Arc<Services>>() {
-        if services.db.backend() == Backend::Postgres {
-            poke::spawn_listener(
-                services.config.database_url.clone(),
-                services.pokes.clone(),
-                rocket.shutdown(),
-            );
         }
     }
 }

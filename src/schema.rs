@@ -8,6 +8,7 @@ diesel::table! {
         ord -> Int8,
         deleted -> Bool,
         version -> Int8,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

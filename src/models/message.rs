@@ -1,6 +1,7 @@
 //! Rows of `message`.
 
 use crate::schema::message;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// A chat message as stored; `deleted` rows are tombstones.
@@ -19,6 +20,8 @@ pub struct Message {
     pub deleted: bool,
     /// Global version of the last write to this row.
     pub version: i64,
+    /// When it was deleted (UTC), for purging old tombstones.
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// A message to insert.

@@ -3,6 +3,7 @@
 use crate::db::DbConn;
 use crate::models::{Client, NewClient};
 use crate::schema::replicache_client as client;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
@@ -32,6 +33,12 @@ impl ClientRepo {
             ))
             .execute(c))?;
         Ok(())
+    }
+
+    /// Deletes clients that last pushed before `before`; returns how many.
+    pub fn delete_idle(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+        let target = client::table.filter(client::last_seen.lt(before));
+        crate::with_conn!(conn, c => diesel::delete(target).execute(c))
     }
 
     /// `(clientID, lastMutationID)` of the group's clients changed after `version`

@@ -2,7 +2,10 @@
 
 use crate::db::DbConn;
 use crate::models::{ClientGroup, NewClientGroup};
+use crate::schema::replicache_client as client;
 use crate::schema::replicache_client_group as client_group;
+use chrono::NaiveDateTime;
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
@@ -17,6 +20,24 @@ impl ClientGroupRepo {
             .select(ClientGroup::as_select())
             .first(c)
             .optional())
+    }
+
+    /// Tombstones groups idle since before `before` that have no clients left; returns
+    /// how many. A tombstoned group answers `ClientStateNotFound` from then on.
+    pub fn tombstone_empty(
+        conn: &mut DbConn,
+        before: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        let has_clients =
+            exists(client::table.filter(client::client_group_id.eq(client_group::id)));
+        let target = client_group::table
+            .filter(client_group::deleted_at.is_null())
+            .filter(client_group::last_seen.lt(before))
+            .filter(not(has_clients));
+        crate::with_conn!(conn, c => diesel::update(target)
+            .set(client_group::deleted_at.eq(now))
+            .execute(c))
     }
 
     /// Creates the group, or refreshes its last-seen time (the owner never changes).

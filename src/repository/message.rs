@@ -3,6 +3,7 @@
 use crate::db::DbConn;
 use crate::models::{Message, NewMessage};
 use crate::schema::message;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// Reads and writes chat messages.
@@ -36,15 +37,35 @@ impl MessageRepo {
         Ok(updated == 1)
     }
 
-    /// Marks a live message deleted (a tombstone). Returns whether one was deleted.
-    pub fn soft_delete(conn: &mut DbConn, id: &str, version: i64) -> QueryResult<bool> {
+    /// Marks a live message deleted at `now` (a tombstone). Returns whether one was deleted.
+    pub fn soft_delete(
+        conn: &mut DbConn,
+        id: &str,
+        version: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
         let target = message::table
             .filter(message::id.eq(id))
             .filter(message::deleted.eq(false));
         let updated = crate::with_conn!(conn, c => diesel::update(target)
-            .set((message::deleted.eq(true), message::version.eq(version)))
+            .set((
+                message::deleted.eq(true),
+                message::version.eq(version),
+                message::deleted_at.eq(now),
+            ))
             .execute(c))?;
         Ok(updated == 1)
+    }
+
+    /// Removes tombstones deleted before `before`; returns the highest version removed.
+    pub fn purge_tombstones(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Option<i64>> {
+        let target = message::table
+            .filter(message::deleted.eq(true))
+            .filter(message::deleted_at.lt(before));
+        let versions: Vec<i64> = crate::with_conn!(conn, c => diesel::delete(target)
+            .returning(message::version)
+            .get_results(c))?;
+        Ok(versions.into_iter().max())
     }
 
     /// Every message (tombstones included) written after `version`.

@@ -29,6 +29,17 @@ impl ServerRepo {
         Ok(())
     }
 
+    /// Raises the tombstone horizon to at least `version`.
+    pub fn raise_tombstone_horizon(conn: &mut DbConn, version: i64) -> QueryResult<()> {
+        let target = server::table
+            .find(SERVER_ROW)
+            .filter(server::tombstone_horizon.lt(version));
+        crate::with_conn!(conn, c => diesel::update(target)
+            .set(server::tombstone_horizon.eq(version))
+            .execute(c))?;
+        Ok(())
+    }
+
     /// Raises the global version to at least `version`.
     pub fn raise_version(conn: &mut DbConn, version: i64) -> QueryResult<()> {
         let target = server::table

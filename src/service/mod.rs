@@ -2,10 +2,12 @@
 //! calls repositories. Knows nothing of HTTP beyond returning [`crate::error::ApiError`].
 
 mod failure;
+mod gc;
 mod mutators;
 mod pull;
 mod push;
 
+pub use gc::GcReport;
 pub use mutators::{MutationLimits, MutatorError};
 pub use pull::PullOutcome;
 pub use push::{PushOutcome, PushReport};

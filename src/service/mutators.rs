@@ -100,7 +100,8 @@ pub fn apply(
         "deleteMessage" => {
             let args: DeleteMessageArgs = decode(&mutation.args)?;
             check_text("id", &args.id, limits.max_id_len, false)?;
-            if !MessageRepo::soft_delete(conn, &args.id, version)? {
+            let now = chrono::Utc::now().naive_utc();
+            if !MessageRepo::soft_delete(conn, &args.id, version, now)? {
                 return Err(reject(format!("message {} does not exist", args.id)));
             }
             Ok(())

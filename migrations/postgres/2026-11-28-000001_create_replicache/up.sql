@@ -29,14 +29,16 @@ CREATE TABLE replicache_client (
 );
 CREATE INDEX replicache_client_group_version_idx ON replicache_client (client_group_id, version);
 
--- The chat's messages; `deleted` rows are tombstones kept for incremental pulls.
+-- The chat's messages; `deleted` rows are tombstones kept for incremental pulls until
+-- GC purges those deleted longer ago than the tombstone horizon (deleted_at).
 CREATE TABLE message (
     id TEXT PRIMARY KEY NOT NULL,
     sender TEXT NOT NULL,
     content TEXT NOT NULL,
     ord BIGINT NOT NULL,
     deleted BOOLEAN NOT NULL,
-    version BIGINT NOT NULL
+    version BIGINT NOT NULL,
+    deleted_at TIMESTAMP
 );
 CREATE INDEX message_version_idx ON message (version);
 

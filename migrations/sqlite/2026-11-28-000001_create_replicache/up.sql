@@ -29,6 +29,7 @@ CREATE TABLE message (
     content TEXT NOT NULL,
     ord BIGINT NOT NULL,
     deleted BOOLEAN NOT NULL,
-    version BIGINT NOT NULL
+    version BIGINT NOT NULL,
+    deleted_at TIMESTAMP
 );
 CREATE INDEX message_version_idx ON message (version);

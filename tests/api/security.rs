@@ -1,0 +1,182 @@
+//! Authentication (checklist item 32) and garbage collection (item 33).
+
+use crate::support::{create_message, pull_body, push_body, TestApp};
+use chrono::{Duration, Utc};
+use jsonwebtoken::{encode, EncodingKey, Header};
+use replichat::service::Services;
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Header as HttpHeader, Status};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const SECRET: &str = "test-secret-for-hs256";
+
+fn with_jwt(figment: Figment) -> Figment {
+    figment.merge(("auth", "jwt")).merge(("jwt_secret", SECRET))
+}
+
+fn token(user: &str, secret: &str, expires_in_secs: i64) -> String {
+    let claims = json!({"sub": user, "exp": Utc::now().timestamp() + expires_in_secs});
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("token encodes")
+}
+
+async fn post_as(
+    app: &TestApp,
+    path: &str,
+    authorization: Option<&str>,
+    body: &Value,
+) -> (Status, Value) {
+    let mut request = app
+        .client
+        .post(path)
+        .header(ContentType::JSON)
+        .body(body.to_string());
+    if let Some(value) = authorization {
+        request = request.header(HttpHeader::new("Authorization", value.to_string()));
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).expect("JSON answer"))
+}
+
+async fn item_32_body(app: TestApp) {
+    let push = push_body("g-alice", vec![create_message("c-alice", 1, "m1", "hi", 1)]);
+    let alice = format!("Bearer {}", token("alice", SECRET, 300));
+    let bob = format!("Bearer {}", token("bob", SECRET, 300));
+
+    for bad in [None, Some(""), Some("Bearer garbage")] {
+        let (status, body) = post_as(&app, "/api/replicache-push", bad, &push).await;
+        assert_eq!(status, Status::Unauthorized, "{bad:?}");
+        assert_eq!(body["error"], "unauthorized");
+    }
+    let forged = format!("Bearer {}", token("alice", "another-secret", 300));
+    let expired = format!("Bearer {}", token("alice", SECRET, -600));
+    for bad in [&forged, &expired] {
+        let (status, _) = post_as(&app, "/api/replicache-push", Some(bad), &push).await;
+        assert_eq!(status, Status::Unauthorized);
+    }
+
+    let (status, body) = post_as(&app, "/api/replicache-push", Some(&alice), &push).await;
+    assert_eq!((status, body), (Status::Ok, json!({})));
+
+    // Bob may neither push into nor pull alice's group.
+    let intrusion = push_body("g-alice", vec![create_message("c-bob", 1, "m2", "x", 2)]);
+    let (status, body) = post_as(&app, "/api/replicache-push", Some(&bob), &intrusion).await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(body["error"], "forbidden");
+    let (status, _) = post_as(
+        &app,
+        "/api/replicache-pull",
+        Some(&bob),
+        &pull_body("g-alice", json!(null)),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+
+    // Nothing of bob's push was applied.
+    let (status, body) = post_as(
+        &app,
+        "/api/replicache-pull",
+        Some(&alice),
+        &pull_body("g-alice", json!(null)),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["lastMutationIDChanges"], json!({"c-alice": 1}));
+    assert_eq!(
+        body["patch"].as_array().map(Vec::len),
+        Some(2),
+        "clear + m1 only: {body}"
+    );
+}
+
+#[rocket::async_test]
+async fn item_32_jwt_auth_and_ownership_sqlite() {
+    item_32_body(TestApp::sqlite_with(with_jwt).await).await;
+}
+
+#[rocket::async_test]
+async fn item_32_jwt_auth_and_ownership_postgres() {
+    if let Some(app) = TestApp::postgres_with("item_32 postgres", with_jwt).await {
+        item_32_body(app).await;
+    }
+}
+
+fn services(app: &TestApp) -> Arc<Services> {
+    Arc::clone(
+        app.client
+            .rocket()
+            .state::<Arc<Services>>()
+            .expect("services are managed"),
+    )
+}
+
+fn gc_config(figment: Figment) -> Figment {
+    figment
+        .merge(("gc_interval_secs", 0))
+        .merge(("client_max_idle_secs", 3600))
+        .merge(("tombstone_max_age_secs", 3600))
+}
+
+async fn item_33_body(app: TestApp) {
+    let create = create_message("c1", 1, "m1", "hi", 1);
+    let delete = json!({"clientID": "c1", "id": 2, "name": "deleteMessage", "args": {"id": "m1"}});
+    let (status, _) = app.push(&push_body("g1", vec![create])).await;
+    assert_eq!(status, Status::Ok);
+    let (_, before_delete) = app.pull(&pull_body("g1", json!(null))).await;
+    let old_cookie = before_delete["cookie"].clone();
+    let (status, _) = app.push(&push_body("g1", vec![delete])).await;
+    assert_eq!(status, Status::Ok);
+
+    // A sweep now removes nothing: everything is younger than an hour.
+    let services = services(&app);
+    let now = Utc::now().naive_utc();
+    let report = services.collect_garbage(now).expect("gc runs");
+    assert_eq!(report, Default::default());
+
+    // Two hours later the client is idle, its group empty, the tombstone old.
+    let report = services
+        .collect_garbage(now + Duration::hours(2))
+        .expect("gc runs");
+    assert_eq!((report.clients_deleted, report.groups_tombstoned), (1, 1));
+    assert!(report.purged_through.is_some(), "{report:?}");
+
+    let tombstoned = json!({"error": "ClientStateNotFound"});
+    let next = create_message("c1", 3, "m3", "again", 3);
+    assert_eq!(
+        app.push(&push_body("g1", vec![next])).await,
+        (Status::Ok, tombstoned.clone())
+    );
+    assert_eq!(
+        app.push(&push_body("g1", vec![])).await,
+        (Status::Ok, tombstoned.clone())
+    );
+    assert_eq!(
+        app.pull(&pull_body("g1", json!(null))).await,
+        (Status::Ok, tombstoned)
+    );
+
+    // Another group pulling from before the purged delete gets a full reset, so the
+    // delete is not missed; a never-seen group is not an error.
+    let (status, body) = app.pull(&pull_body("g2", old_cookie)).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["patch"], json!([{"op": "clear"}]));
+}
+
+#[rocket::async_test]
+async fn item_33_gc_tombstones_groups_and_purges_deletes_sqlite() {
+    item_33_body(TestApp::sqlite_with(gc_config).await).await;
+}
+
+#[rocket::async_test]
+async fn item_33_gc_tombstones_groups_and_purges_deletes_postgres() {
+    if let Some(app) = TestApp::postgres_with("item_33 postgres", gc_config).await {
+        item_33_body(app).await;
+    }
+}
