@@ -11,7 +11,7 @@ pub use classify::{DbError, Transient};
 pub use connection::{Backend, DbConn};
 pub use migrate::run_migrations;
 pub use pool::Database;
-pub use transaction::TxMode;
+pub use transaction::{Finish, TxMode};
 
 /// Runs `$body` with `$c` bound to the concrete connection inside a [`DbConn`].
 ///

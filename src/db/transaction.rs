@@ -31,6 +31,15 @@ impl TxMode {
     }
 }
 
+/// How a transaction whose body succeeded ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// Keep its writes.
+    Commit,
+    /// Discard them (the body found nothing worth committing).
+    Rollback,
+}
+
 impl Database {
     /// Runs `f` inside one transaction of kind `mode` and commits it.
     ///
@@ -42,6 +51,18 @@ impl Database {
         &self,
         mode: TxMode,
         mut f: impl FnMut(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError> + Transient,
+    {
+        self.transaction_with_finish(mode, |conn| f(conn).map(|value| (value, Finish::Commit)))
+    }
+
+    /// Like [`Database::transaction`], but the body also says whether to commit.
+    pub fn transaction_with_finish<T, E>(
+        &self,
+        mode: TxMode,
+        mut f: impl FnMut(&mut DbConn) -> Result<(T, Finish), E>,
     ) -> Result<T, E>
     where
         E: From<DbError> + Transient,
@@ -62,7 +83,7 @@ impl Database {
     fn attempt<T, E>(
         &self,
         mode: TxMode,
-        f: &mut impl FnMut(&mut DbConn) -> Result<T, E>,
+        f: &mut impl FnMut(&mut DbConn) -> Result<(T, Finish), E>,
     ) -> Result<T, E>
     where
         E: From<DbError> + Transient,
@@ -81,7 +102,7 @@ impl Database {
 fn run_in_transaction<T, E>(
     pooled: &mut PooledConn,
     mode: TxMode,
-    f: &mut impl FnMut(&mut DbConn) -> Result<T, E>,
+    f: &mut impl FnMut(&mut DbConn) -> Result<(T, Finish), E>,
 ) -> Result<T, E>
 where
     E: From<DbError>,
@@ -95,18 +116,28 @@ where
         return Err(DbError::from(e).into());
     }
     match f(&mut pooled.conn) {
-        Ok(value) => {
+        Ok((value, Finish::Commit)) => {
             let committed = crate::with_conn!(&mut pooled.conn, c => AnsiTransactionManager::commit_transaction(c));
             committed.map_err(|e| E::from(DbError::from(e)))?;
             Ok(value)
         }
+        Ok((value, Finish::Rollback)) => {
+            rollback(pooled);
+            Ok(value)
+        }
         Err(error) => {
-            let rolled_back = crate::with_conn!(&mut pooled.conn, c => AnsiTransactionManager::rollback_transaction(c));
-            if rolled_back.is_err() {
-                pooled.broken = true;
-            }
+            rollback(pooled);
             Err(error)
         }
+    }
+}
+
+/// Rolls back; a connection that cannot roll back is never reused.
+fn rollback(pooled: &mut PooledConn) {
+    let rolled_back =
+        crate::with_conn!(&mut pooled.conn, c => AnsiTransactionManager::rollback_transaction(c));
+    if rolled_back.is_err() {
+        pooled.broken = true;
     }
 }
 

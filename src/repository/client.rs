@@ -1,8 +1,9 @@
 //! Queries on `replicache_client`.
 
 use crate::db::DbConn;
-use crate::models::{Client, NewClient};
+use crate::models::{Client, ClientGroup, NewClient};
 use crate::schema::replicache_client as client;
+use crate::schema::replicache_client_group as client_group;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -11,11 +12,15 @@ use diesel::upsert::excluded;
 pub struct ClientRepo;
 
 impl ClientRepo {
-    /// The clients among `ids` that exist, in any order.
-    pub fn find_many(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Client>> {
+    /// The clients among `ids` that exist, each with its group, in any order.
+    pub fn find_with_groups(
+        conn: &mut DbConn,
+        ids: &[&str],
+    ) -> QueryResult<Vec<(Client, ClientGroup)>> {
         crate::with_conn!(conn, c => client::table
+            .inner_join(client_group::table)
             .filter(client::id.eq_any(ids))
-            .select(Client::as_select())
+            .select((Client::as_select(), ClientGroup::as_select()))
             .load(c))
     }
 

@@ -20,13 +20,14 @@ impl ServerRepo {
             .first(c))
     }
 
-    /// Sets the global version (a push commits its writes under `version`).
-    pub fn set_version(conn: &mut DbConn, version: i64) -> QueryResult<()> {
+    /// Advances the global version by one and returns the new value: the version a
+    /// push stamps on everything it writes.
+    pub fn bump_version(conn: &mut DbConn) -> QueryResult<i64> {
         let target = server::table.find(SERVER_ROW);
         crate::with_conn!(conn, c => diesel::update(target)
-            .set(server::version.eq(version))
-            .execute(c))?;
-        Ok(())
+            .set(server::version.eq(server::version + 1))
+            .returning(server::version)
+            .get_result(c))
     }
 
     /// Raises the tombstone horizon to at least `version`.

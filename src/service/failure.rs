@@ -4,6 +4,7 @@ use crate::auth::Caller;
 use crate::db::{DbConn, DbError, Transient};
 use crate::dto::ProtocolError;
 use crate::error::ApiError;
+use crate::models::ClientGroup;
 use crate::repository::ClientGroupRepo;
 
 /// Why a push or pull transaction stopped.
@@ -58,14 +59,27 @@ impl Failure {
     }
 }
 
-/// Refuses a tombstoned group (ClientStateNotFound) or one owned by another user (403).
-/// A group never seen before is fine: new and forked groups are normal.
+/// Loads the group and checks the caller may use it (see [`check_access`]).
 pub(super) fn check_group(
     conn: &mut DbConn,
     caller: &Caller,
     group_id: &str,
 ) -> Result<(), Failure> {
-    match ClientGroupRepo::find(conn, group_id)? {
+    check_access(
+        ClientGroupRepo::find(conn, group_id)?.as_ref(),
+        caller,
+        group_id,
+    )
+}
+
+/// Refuses a tombstoned group (ClientStateNotFound) or one owned by another user (403).
+/// A group never seen before (`None`) is fine: new and forked groups are normal.
+pub(super) fn check_access(
+    group: Option<&ClientGroup>,
+    caller: &Caller,
+    group_id: &str,
+) -> Result<(), Failure> {
+    match group {
         Some(group) if group.deleted_at.is_some() => {
             Err(Failure::Refused(ProtocolError::ClientStateNotFound))
         }

@@ -7,16 +7,16 @@
 //! again with that mutation in error mode, so no failed statement can leave a write
 //! behind. Transient failures rerun the transaction without changing anything.
 
-use super::failure::{check_group, Failure};
+use super::failure::{check_access, check_group, Failure};
 use super::mutators::{self, MutatorError};
 use super::Services;
 use crate::auth::Caller;
-use crate::db::{DbConn, DbError, Transient, TxMode};
+use crate::db::{DbConn, DbError, Finish, Transient, TxMode};
 use crate::dto::{ProtocolError, PushRequest, VersionType};
 use crate::error::ApiError;
-use crate::models::{NewClient, NewClientGroup};
+use crate::models::{ClientGroup, NewClient, NewClientGroup};
 use crate::repository::{ClientGroupRepo, ClientRepo, ServerRepo};
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
 /// What a push did.
@@ -62,7 +62,7 @@ impl Services {
         }
         let mut poisoned = HashSet::new();
         let batch = loop {
-            let attempt = self.db.transaction(TxMode::Write, |conn| {
+            let attempt = self.db.transaction_with_finish(TxMode::Write, |conn| {
                 self.apply_batch(conn, caller, request, &poisoned)
             });
             match attempt {
@@ -118,11 +118,14 @@ impl Services {
         caller: &Caller,
         request: &PushRequest,
         poisoned: &HashSet<usize>,
-    ) -> Result<BatchResult, Failure> {
+    ) -> Result<(BatchResult, Finish), Failure> {
         let group_id = request.client_group_id.as_str();
-        check_group(conn, caller, group_id)?;
-        let mut last_ids = load_client_mutation_ids(conn, request)?;
-        let next_version = ServerRepo::state(conn)?.version + 1;
+        // The first write after the lock: every row this push writes carries this version.
+        // When the push changes nothing the transaction is rolled back, version included.
+        let next_version = ServerRepo::bump_version(conn)?;
+        let known = load_clients(conn, request)?;
+        check_access(known.group.as_ref(), caller, group_id)?;
+        let mut last_ids = known.last_ids;
         let limits = self.config.mutation_limits();
 
         let mut report = PushReport::default();
@@ -172,39 +175,55 @@ impl Services {
             }
         }
 
-        if !changed_clients.is_empty() {
-            let now = Utc::now().naive_utc();
-            ClientGroupRepo::upsert(
-                conn,
-                &NewClientGroup {
-                    id: group_id,
-                    user_id: &caller.user_id,
-                    last_seen: now,
-                },
-            )?;
-            for &id in &changed_clients {
-                let row = NewClient {
-                    id,
-                    client_group_id: group_id,
-                    last_mutation_id: last_ids.get(id).copied().unwrap_or(0),
-                    version: next_version,
-                    last_seen: now,
-                };
-                ClientRepo::upsert(conn, &row)?;
-            }
-            ServerRepo::set_version(conn, next_version)?;
-            report.committed_version = Some(next_version);
+        if changed_clients.is_empty() {
+            return Ok((BatchResult { report, gap }, Finish::Rollback));
         }
-        Ok(BatchResult { report, gap })
+        let now = Utc::now().naive_utc();
+        if needs_touch(known.group.as_ref(), now) {
+            let group = NewClientGroup {
+                id: group_id,
+                user_id: &caller.user_id,
+                last_seen: now,
+            };
+            ClientGroupRepo::upsert(conn, &group)?;
+        }
+        for &id in &changed_clients {
+            let row = NewClient {
+                id,
+                client_group_id: group_id,
+                last_mutation_id: last_ids.get(id).copied().unwrap_or(0),
+                version: next_version,
+                last_seen: now,
+            };
+            ClientRepo::upsert(conn, &row)?;
+        }
+        report.committed_version = Some(next_version);
+        Ok((BatchResult { report, gap }, Finish::Commit))
     }
 }
 
-/// Last mutation ids of the push's clients (absent ones are new). A client registered
-/// in another group is refused before anything is applied.
-fn load_client_mutation_ids<'r>(
+/// How stale a group's last-seen time may get before a push refreshes it (GC works in
+/// days, so a write per push would be wasted).
+const LAST_SEEN_RESOLUTION_SECS: i64 = 60;
+
+/// True when the group must be written: it is new, or its last-seen time is stale.
+fn needs_touch(group: Option<&ClientGroup>, now: NaiveDateTime) -> bool {
+    group.is_none_or(|g| (now - g.last_seen).num_seconds() >= LAST_SEEN_RESOLUTION_SECS)
+}
+
+/// The push's group and the last mutation ids of its known clients.
+struct KnownClients<'r> {
+    group: Option<ClientGroup>,
+    last_ids: HashMap<&'r str, i64>,
+}
+
+/// Loads the push's clients with their groups in one query (the group row comes along
+/// with any known client; only a push of new clients reads it separately). A client
+/// registered in another group is refused before anything is applied.
+fn load_clients<'r>(
     conn: &mut DbConn,
     request: &'r PushRequest,
-) -> Result<HashMap<&'r str, i64>, Failure> {
+) -> Result<KnownClients<'r>, Failure> {
     let mut ids: Vec<&str> = request
         .mutations
         .iter()
@@ -212,9 +231,9 @@ fn load_client_mutation_ids<'r>(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let clients = ClientRepo::find_many(conn, &ids)?;
+    let mut group = None;
     let mut last_ids = HashMap::with_capacity(ids.len());
-    for client in clients {
+    for (client, client_group) in ClientRepo::find_with_groups(conn, &ids)? {
         if client.client_group_id != request.client_group_id {
             return Err(Failure::Forbidden(format!(
                 "client {} belongs to another client group",
@@ -224,6 +243,10 @@ fn load_client_mutation_ids<'r>(
         if let Ok(position) = ids.binary_search(&client.id.as_str()) {
             last_ids.insert(ids[position], client.last_mutation_id);
         }
+        group = Some(client_group);
     }
-    Ok(last_ids)
+    if group.is_none() {
+        group = ClientGroupRepo::find(conn, &request.client_group_id)?;
+    }
+    Ok(KnownClients { group, last_ids })
 }
