@@ -10,7 +10,7 @@ mod push;
 pub use cookie::{smallest_cookie_above, RequestCookie};
 pub use patch::{MessageKey, MessageValue, PatchOp};
 pub use protocol_error::{ProtocolError, VersionType};
-pub use pull::{PullPayload, PullRequest, PullResponse};
+pub use pull::{render_full_view, PatchSource, PullPayload, PullRequest, PullResponse};
 pub use push::{Mutation, PushRequest};
 
 use serde::Deserialize;

@@ -3,7 +3,9 @@
 use super::patch::PatchOp;
 use crate::models::Message;
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// A pull request. Unknown fields are ignored.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,16 +28,29 @@ pub struct PullRequest {
 }
 
 /// What a pull produced, before it is rendered as a [`PullResponse`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PullPayload {
     /// The new cookie: the global version the data was read at.
     pub cookie: i64,
     /// `(clientID, lastMutationID)` of the group's clients that changed.
     pub last_mutation_id_changes: Vec<(String, i64)>,
-    /// Whether the patch starts with `clear`.
-    pub clear: bool,
-    /// Rows to send: `put` for live ones, `del` for tombstones.
-    pub messages: Vec<Message>,
+    /// The operations.
+    pub patch: PatchSource,
+}
+
+/// Where a payload's patch comes from.
+#[derive(Debug, Clone)]
+pub enum PatchSource {
+    /// Rows to map onto operations: `put` for live ones, `del` for tombstones, after a
+    /// `clear` when `clear` is set.
+    Rows {
+        /// Whether the patch starts with `clear`.
+        clear: bool,
+        /// The rows.
+        messages: Vec<Message>,
+    },
+    /// A full view (`clear` + every live message) rendered earlier for the same version.
+    Rendered(Arc<RawValue>),
 }
 
 impl PullPayload {
@@ -44,13 +59,25 @@ impl PullPayload {
         PullPayload {
             cookie,
             last_mutation_id_changes: Vec::new(),
-            clear: false,
-            messages: Vec::new(),
+            patch: PatchSource::Rows {
+                clear: false,
+                messages: Vec::new(),
+            },
         }
     }
 }
 
-/// The pull response body, borrowing the payload's rows (no per-row allocation).
+/// Renders the patch of a full view (`clear` and a `put` per live message) once, so
+/// that every pull of the same version can reuse the bytes.
+pub fn render_full_view(messages: &[Message]) -> serde_json::Result<Arc<RawValue>> {
+    let patch = RowPatch {
+        clear: true,
+        messages,
+    };
+    serde_json::value::to_raw_value(&patch).map(Arc::from)
+}
+
+/// The pull response body, borrowing the payload (no per-row allocation).
 #[derive(Debug, Serialize)]
 pub struct PullResponse<'a> {
     /// The new cookie.
@@ -64,13 +91,17 @@ pub struct PullResponse<'a> {
 
 impl<'a> From<&'a PullPayload> for PullResponse<'a> {
     fn from(payload: &'a PullPayload) -> Self {
+        let patch = match &payload.patch {
+            PatchSource::Rows { clear, messages } => Patch::Rows(RowPatch {
+                clear: *clear,
+                messages,
+            }),
+            PatchSource::Rendered(raw) => Patch::Rendered(raw),
+        };
         PullResponse {
             cookie: payload.cookie,
             last_mutation_id_changes: MutationIdMap(&payload.last_mutation_id_changes),
-            patch: Patch {
-                clear: payload.clear,
-                messages: &payload.messages,
-            },
+            patch,
         }
     }
 }
@@ -85,14 +116,32 @@ impl Serialize for MutationIdMap<'_> {
     }
 }
 
-/// The patch array: an optional `clear`, then one operation per row.
+/// The patch array of a response.
 #[derive(Debug)]
-pub struct Patch<'a> {
+pub enum Patch<'a> {
+    /// Mapped from rows while serializing.
+    Rows(RowPatch<'a>),
+    /// Written as is.
+    Rendered(&'a RawValue),
+}
+
+impl Serialize for Patch<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Rows(rows) => rows.serialize(serializer),
+            Patch::Rendered(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+/// An optional `clear`, then one operation per row.
+#[derive(Debug)]
+pub struct RowPatch<'a> {
     clear: bool,
     messages: &'a [Message],
 }
 
-impl Serialize for Patch<'_> {
+impl Serialize for RowPatch<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let clear = self.clear.then_some(PatchOp::Clear);
         let rows = self.messages.iter().map(PatchOp::from_message);

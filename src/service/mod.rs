@@ -2,11 +2,13 @@
 //! calls repositories. Knows nothing of HTTP beyond returning [`crate::error::ApiError`].
 
 mod failure;
+mod full_view_cache;
 mod gc;
 mod mutators;
 mod pull;
 mod push;
 
+pub use full_view_cache::FullViewCache;
 pub use gc::GcReport;
 pub use mutators::{MutationLimits, MutatorError};
 pub use pull::PullOutcome;
@@ -30,6 +32,8 @@ pub struct Services {
     pub metrics: Metrics,
     /// Turns `Authorization` headers into callers.
     pub auth: Authenticator,
+    /// The rendered full view of the latest version.
+    pub full_views: FullViewCache,
 }
 
 impl Services {
@@ -44,6 +48,7 @@ impl Services {
             pokes,
             metrics,
             auth,
+            full_views: FullViewCache::default(),
         })
     }
 
