@@ -4,5 +4,6 @@
 
 mod support;
 
+mod protocol;
 mod push;
 mod smoke;
