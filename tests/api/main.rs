@@ -6,4 +6,5 @@ mod support;
 
 mod protocol;
 mod push;
+mod push_safety;
 mod smoke;

@@ -132,3 +132,46 @@ impl DirectConn {
         row.n
     }
 }
+
+const PG_WRITE_AUDIT: &str = "
+    CREATE TABLE test_writes (id BIGSERIAL PRIMARY KEY, message_id TEXT NOT NULL);
+    CREATE FUNCTION test_audit_write() RETURNS trigger AS $$ BEGIN
+        INSERT INTO test_writes (message_id) VALUES (NEW.id); RETURN NULL;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER test_audit_write AFTER INSERT OR UPDATE ON message
+        FOR EACH ROW EXECUTE FUNCTION test_audit_write();";
+
+const SQLITE_WRITE_AUDIT: &str = "
+    CREATE TABLE test_writes (id INTEGER PRIMARY KEY, message_id TEXT NOT NULL);
+    CREATE TRIGGER test_audit_insert AFTER INSERT ON message
+        BEGIN INSERT INTO test_writes (message_id) VALUES (NEW.id); END;
+    CREATE TRIGGER test_audit_update AFTER UPDATE ON message
+        BEGIN INSERT INTO test_writes (message_id) VALUES (NEW.id); END;";
+
+impl DirectConn {
+    /// Records every committed row write to `message` (insert or update) in
+    /// `test_writes`. Writes of rolled-back transactions vanish with them, so the count
+    /// is the number of mutator effects that really happened: a mutation applied twice
+    /// shows up even when its second run leaves the same data behind.
+    pub fn install_write_audit(&mut self) {
+        let sql = match self {
+            DirectConn::Pg(_) => PG_WRITE_AUDIT,
+            DirectConn::Sqlite(_) => SQLITE_WRITE_AUDIT,
+        };
+        self.execute(sql);
+    }
+
+    /// Number of committed row writes to `message` since [`Self::install_write_audit`].
+    pub fn audited_writes(&mut self) -> i64 {
+        self.number("SELECT count(*) AS n FROM test_writes")
+    }
+
+    /// Inserts a client group owned by `user` (with authentication off every caller is
+    /// the anonymous user `""`, so this is the only way to get a foreign group).
+    pub fn insert_foreign_group(&mut self, group: &str, user: &str) {
+        self.execute(&format!(
+            "INSERT INTO replicache_client_group (id, user_id, last_seen) \
+             VALUES ('{group}', '{user}', CURRENT_TIMESTAMP)"
+        ));
+    }
+}

@@ -100,3 +100,9 @@ pub fn assert_view_matches_workload(view: &ClientView, clients: &[&str]) {
         );
     }
 }
+
+/// Number of row writes (creates, edits, deletes) among a client's first `n` mutations.
+pub fn workload_writes(n: i64) -> i64 {
+    let writes = (1..=n).filter(|&k| !matches!(step(k), Step::Unknown | Step::BadArgs));
+    writes.count() as i64
+}
