@@ -5,6 +5,7 @@
 mod support;
 
 mod protocol;
+mod pull;
 mod push;
 mod push_safety;
 mod smoke;
