@@ -9,3 +9,4 @@ mod pull;
 mod push;
 mod push_safety;
 mod smoke;
+mod strategies;
