@@ -4,6 +4,7 @@
 
 mod support;
 
+mod poke;
 mod protocol;
 mod pull;
 mod push;

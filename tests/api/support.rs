@@ -187,6 +187,17 @@ impl TestApp {
         PokeStream::new(self.client.get(uri).dispatch().await)
     }
 
+    /// Opens a poke stream once pokes flow (see [`Self::wait_for_poke_listener`]) and
+    /// reads its greeting, which must be a comment: connecting is not a data event.
+    pub async fn subscribe_pokes(&self, uri: &str) -> PokeStream<'_> {
+        self.wait_for_poke_listener().await;
+        let mut stream = self.poke_stream(uri).await;
+        match stream.next_item(Duration::from_secs(1)).await {
+            Some(SseItem::Comment(_)) => stream,
+            other => panic!("{uri} did not open with a comment: {other:?}"),
+        }
+    }
+
     /// On PostgreSQL, waits until this app's LISTEN connection is up, so that streams
     /// opened afterwards do not see the poke it sends when it (re)connects and no
     /// commit's NOTIFY is lost. No-op on SQLite, where pokes are in-process.
