@@ -4,6 +4,7 @@
 
 mod support;
 
+mod interleaving;
 mod poke;
 mod protocol;
 mod pull;
