@@ -4,6 +4,7 @@
 
 mod support;
 
+mod concurrency;
 mod interleaving;
 mod poke;
 mod protocol;
