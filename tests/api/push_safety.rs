@@ -53,6 +53,33 @@ on_both_databases!(item_13_concurrent_identical_pushes_apply_once, |app| {
     assert_eq!(normalized(&pulled)["patch"], json!(patch));
 });
 
+/// Makes every insert of a message with content `never` fail with SQLSTATE 40001.
+const PG_ALWAYS_FAIL: &str = "
+    CREATE FUNCTION test_always_fail() RETURNS trigger AS $$ BEGIN
+        IF NEW.content = 'never' THEN
+            RAISE EXCEPTION 'injected by the test' USING ERRCODE = 'serialization_failure';
+        END IF;
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER test_always_fail BEFORE INSERT ON message
+        FOR EACH ROW EXECUTE FUNCTION test_always_fail();";
+
+/// Takes SQLite's write lock from a connection of the test's own and holds it for
+/// 300 ms (far beyond a 20 ms busy timeout) on a background thread.
+async fn hold_sqlite_lock(app: &TestApp) -> std::thread::JoinHandle<()> {
+    let (locked_tx, locked) = oneshot::channel();
+    let url = app.database_url.clone();
+    let holder = std::thread::spawn(move || {
+        let mut lock = DirectConn::open(Db::Sqlite, &url);
+        lock.execute("BEGIN IMMEDIATE");
+        locked_tx.send(()).expect("test waits");
+        std::thread::sleep(Duration::from_millis(300));
+        lock.execute("COMMIT");
+    });
+    locked.await.expect("lock taken");
+    holder
+}
+
 on_both_databases!(
     item_14_transient_failure_is_retried_and_applied_once,
     config = |figment| figment.merge(("sqlite_busy_timeout_ms", 20)),
@@ -71,17 +98,7 @@ on_both_databases!(
                 assert_eq!(attempts, 3, "one failed insert, then one per message");
             }
             Db::Sqlite => {
-                // Another writer holds the file lock far longer than the busy timeout.
-                let (locked_tx, locked) = oneshot::channel();
-                let url = app.database_url.clone();
-                let holder = std::thread::spawn(move || {
-                    let mut lock = DirectConn::open(Db::Sqlite, &url);
-                    lock.execute("BEGIN IMMEDIATE");
-                    locked_tx.send(()).expect("test waits");
-                    std::thread::sleep(Duration::from_millis(300));
-                    lock.execute("COMMIT");
-                });
-                locked.await.expect("lock taken");
+                let holder = hold_sqlite_lock(&app).await;
                 let started = Instant::now();
                 app.push_ok("g1", batch).await;
                 let waited = started.elapsed();
@@ -93,12 +110,35 @@ on_both_databases!(
             }
         }
         assert_eq!(conn.audited_writes(), 2, "each message written exactly once");
-        let pulled = app.pull_ok("g1", json!(null)).await;
-        assert_eq!(
-            normalized(&pulled),
-            json!({"cookie": 2, "lastMutationIDChanges": {"c1": 2},
-                   "patch": [clear(), put("m1", "first", 1), put("m2", "second", 2)]})
-        );
+        let applied = json!({"cookie": 2, "lastMutationIDChanges": {"c1": 2},
+                             "patch": [clear(), put("m1", "first", 1), put("m2", "second", 2)]});
+        assert_eq!(normalized(&app.pull_ok("g1", json!(null)).await), applied);
+
+        // When the retries run out, the push fails (so the client pushes again) and the
+        // mutation is not consumed in error mode: lmid and data stay as they were.
+        let impatient = app
+            .sibling(|f| {
+                f.merge(("sqlite_busy_timeout_ms", 20))
+                    .merge(("transaction_attempts", 2))
+            })
+            .await;
+        let doomed = push_body("g1", vec![create_message("c1", 3, "m3", "never", 3)]);
+        let response = match app.db {
+            Db::Postgres => {
+                conn.execute(PG_ALWAYS_FAIL);
+                impatient.push(&doomed).await
+            }
+            Db::Sqlite => {
+                let holder = hold_sqlite_lock(&app).await;
+                let response = impatient.push(&doomed).await;
+                holder.join().expect("lock holder");
+                response
+            }
+        };
+        assert_ne!(response.0, Status::Ok, "{}", response.1);
+        assert!(response.1["error"].is_string(), "{}", response.1);
+        assert_eq!(conn.audited_writes(), 2);
+        assert_eq!(normalized(&app.pull_ok("g1", json!(null)).await), applied);
     }
 );
 
