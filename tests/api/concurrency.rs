@@ -97,47 +97,64 @@ async fn follow(app: &TestApp, done: &AtomicBool) -> ClientView {
     }
 }
 
-on_both_databases!(sixteen_tasks_push_concurrently_without_loss_or_duplicates, |app| {
-    let started = std::time::Instant::now();
-    let mut conn = app.direct();
-    conn.install_write_audit();
-    let done = AtomicBool::new(false);
-    let pushes = async {
-        rocket::futures::future::join_all(TASKS.iter().map(|t| run_task(&app, t))).await;
-        done.store(true, Ordering::SeqCst);
-    };
-    let (_, followed) = rocket::tokio::join!(pushes, follow(&app, &done));
+on_both_databases!(
+    sixteen_tasks_push_concurrently_without_loss_or_duplicates,
+    |app| {
+        let started = std::time::Instant::now();
+        let mut conn = app.direct();
+        conn.install_write_audit();
+        let done = AtomicBool::new(false);
+        let pushes = async {
+            rocket::futures::future::join_all(TASKS.iter().map(|t| run_task(&app, t))).await;
+            done.store(true, Ordering::SeqCst);
+        };
+        let (_, followed) = rocket::tokio::join!(pushes, follow(&app, &done));
 
-    let clients = clients();
-    let mut expected_data = BTreeMap::new();
-    let mut expected_writes = 0;
-    for (client, &(_, count)) in &clients {
-        expected_data.extend(workload_view(client, count));
-        expected_writes += workload_writes(count);
-    }
-    assert_eq!(conn.audited_writes(), expected_writes, "committed row writes");
+        let clients = clients();
+        let mut expected_data = BTreeMap::new();
+        let mut expected_writes = 0;
+        for (client, &(_, count)) in &clients {
+            expected_data.extend(workload_view(client, count));
+            expected_writes += workload_writes(count);
+        }
+        assert_eq!(
+            conn.audited_writes(),
+            expected_writes,
+            "committed row writes"
+        );
 
-    let server_version = conn.number("SELECT version AS n FROM replicache_server");
-    let cookie = json!(server_version);
-    let groups: Vec<&str> = TASKS.iter().map(|t| t.group).collect();
-    for group in groups {
-        let full = ClientView::from_response(&app.pull_ok(group, json!(null)).await);
-        let expected_lmids: BTreeMap<String, i64> = clients
-            .iter()
-            .filter(|(_, (g, _))| *g == group)
-            .map(|(client, (_, count))| (client.to_string(), *count))
-            .collect();
-        assert_eq!(full.lmids, expected_lmids, "lastMutationIDs of {group}");
-        assert!(full.data == expected_data, "the messages seen by {group} are wrong");
-        assert_eq!(full.cookie, cookie, "cookie of {group}");
-        assert_eq!(app.pull_ok(group, cookie.clone()).await, unchanged(&cookie));
+        let server_version = conn.number("SELECT version AS n FROM replicache_server");
+        let cookie = json!(server_version);
+        let groups: Vec<&str> = TASKS.iter().map(|t| t.group).collect();
+        for group in groups {
+            let full = ClientView::from_response(&app.pull_ok(group, json!(null)).await);
+            let expected_lmids: BTreeMap<String, i64> = clients
+                .iter()
+                .filter(|(_, (g, _))| *g == group)
+                .map(|(client, (_, count))| (client.to_string(), *count))
+                .collect();
+            assert_eq!(full.lmids, expected_lmids, "lastMutationIDs of {group}");
+            assert!(
+                full.data == expected_data,
+                "the messages seen by {group} are wrong"
+            );
+            assert_eq!(full.cookie, cookie, "cookie of {group}");
+            assert_eq!(app.pull_ok(group, cookie.clone()).await, unchanged(&cookie));
+        }
+        // The follower caught up to the same state, without ever seeing an inconsistent one.
+        assert_eq!(followed.cookie, cookie);
+        assert!(
+            followed.data == expected_data,
+            "the follower's view differs"
+        );
+        // No row or client claims a version the cookie does not cover.
+        let newest_row = conn.number("SELECT max(version) AS n FROM message");
+        let newest_client = conn.number("SELECT max(version) AS n FROM replicache_client");
+        assert_eq!(newest_row.max(newest_client), server_version);
+        eprintln!(
+            "{:?}: 16 tasks x 200 mutations in {:?}",
+            app.db,
+            started.elapsed()
+        );
     }
-    // The follower caught up to the same state, without ever seeing an inconsistent one.
-    assert_eq!(followed.cookie, cookie);
-    assert!(followed.data == expected_data, "the follower's view differs");
-    // No row or client claims a version the cookie does not cover.
-    let newest_row = conn.number("SELECT max(version) AS n FROM message");
-    let newest_client = conn.number("SELECT max(version) AS n FROM replicache_client");
-    assert_eq!(newest_row.max(newest_client), server_version);
-    eprintln!("{:?}: 16 tasks x 200 mutations in {:?}", app.db, started.elapsed());
-});
+);

@@ -102,7 +102,9 @@ async fn interleave(app: &TestApp) -> Vec<Observation> {
     // The scenario only means something if pulls landed between pushes.
     let midway = observations.iter().filter(|o| {
         let changes = o.response["lastMutationIDChanges"].as_object().unwrap();
-        changes.values().any(|l| (1..MUTATIONS).contains(&l.as_i64().unwrap()))
+        changes
+            .values()
+            .any(|l| (1..MUTATIONS).contains(&l.as_i64().unwrap()))
     });
     assert!(midway.count() >= 3, "too few pulls saw work in progress");
     observations
@@ -122,7 +124,11 @@ on_both_databases!(item_16_no_pull_splits_a_mutation_from_its_lmid, |app| {
     // Everyone ends caught up with every mutation.
     for (view, group) in views.iter().zip(["g", "g", "h"]) {
         for client in clients_of(group) {
-            assert_eq!(view.lmids.get(client), Some(&MUTATIONS), "{client} in {group}");
+            assert_eq!(
+                view.lmids.get(client),
+                Some(&MUTATIONS),
+                "{client} in {group}"
+            );
         }
         assert_view_matches_workload(view, &clients_of(group));
     }
@@ -148,27 +154,37 @@ on_both_databases!(item_20_cookies_never_go_down, |app| {
     }
 });
 
-on_both_databases!(item_22_lmid_map_is_scoped_to_the_group_and_monotonic, |app| {
-    let observations = interleave(&app).await;
-    for o in &observations {
-        let changes = o.response["lastMutationIDChanges"].as_object().unwrap();
-        let members = clients_of(o.group);
-        for (client, lmid) in changes {
-            assert!(members.contains(&client.as_str()), "{client} leaked into {}", o.group);
-            // Any answer completed before this pull started must not be ahead of it.
-            for earlier in observations.iter().filter(|e| e.finished < o.started) {
-                if let Some(before) = earlier.response["lastMutationIDChanges"].get(client) {
-                    assert!(lmid.as_i64() >= before.as_i64(), "{client}: {before} then {lmid}");
+on_both_databases!(
+    item_22_lmid_map_is_scoped_to_the_group_and_monotonic,
+    |app| {
+        let observations = interleave(&app).await;
+        for o in &observations {
+            let changes = o.response["lastMutationIDChanges"].as_object().unwrap();
+            let members = clients_of(o.group);
+            for (client, lmid) in changes {
+                assert!(
+                    members.contains(&client.as_str()),
+                    "{client} leaked into {}",
+                    o.group
+                );
+                // Any answer completed before this pull started must not be ahead of it.
+                for earlier in observations.iter().filter(|e| e.finished < o.started) {
+                    if let Some(before) = earlier.response["lastMutationIDChanges"].get(client) {
+                        assert!(
+                            lmid.as_i64() >= before.as_i64(),
+                            "{client}: {before} then {lmid}"
+                        );
+                    }
                 }
             }
         }
+        // A pull of g after only h changed reports no client of h.
+        let cookie = app.current_cookie().await;
+        let next = MUTATIONS + 1;
+        app.push_ok("h", vec![create_message("h0", next, "late", "late", 0)])
+            .await;
+        let answer = app.pull_ok("g", cookie).await;
+        assert_eq!(answer["lastMutationIDChanges"], json!({}));
+        assert_eq!(answer["patch"], json!([put("late", "late", 0)]));
     }
-    // A pull of g after only h changed reports no client of h.
-    let cookie = app.current_cookie().await;
-    let next = MUTATIONS + 1;
-    app.push_ok("h", vec![create_message("h0", next, "late", "late", 0)])
-        .await;
-    let answer = app.pull_ok("g", cookie).await;
-    assert_eq!(answer["lastMutationIDChanges"], json!({}));
-    assert_eq!(answer["patch"], json!([put("late", "late", 0)]));
-});
+);

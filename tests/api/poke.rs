@@ -38,10 +38,16 @@ on_both_databases!(item_35_poke_endpoint_is_an_event_stream, |app| {
         let mut stream = app.subscribe_pokes(uri).await;
         let response = stream.response();
         assert_eq!(response.status(), Status::Ok, "{uri}");
-        assert_eq!(response.content_type(), Some(ContentType::EventStream), "{uri}");
+        assert_eq!(
+            response.content_type(),
+            Some(ContentType::EventStream),
+            "{uri}"
+        );
         assert_eq!(stream.header("Cache-Control").as_deref(), Some("no-cache"));
         assert_eq!(stream.header("X-Accel-Buffering").as_deref(), Some("no"));
-        stream.assert_no_poke(Duration::from_millis(200), "connecting").await;
+        stream
+            .assert_no_poke(Duration::from_millis(200), "connecting")
+            .await;
     }
 });
 
@@ -83,7 +89,11 @@ on_both_databases!(item_36_every_stream_is_poked_after_each_commit, |app| {
         assert_eq!(pushed, (Status::Ok, json!({})));
         let full = ClientView::from_response(&app.pull_ok("g1", json!(null)).await);
         for view in &views {
-            assert_eq!((&view.data, &view.lmids), (&full.data, &full.lmids), "after {step}");
+            assert_eq!(
+                (&view.data, &view.lmids),
+                (&full.data, &full.lmids),
+                "after {step}"
+            );
             assert_eq!(
                 compare_cookies(&view.cookie, &before),
                 Some(std::cmp::Ordering::Greater),
@@ -109,14 +119,21 @@ on_both_databases!(item_37_replay_only_push_does_not_poke, |app| {
     stream.assert_no_poke(SILENCE, "replayed mutations").await;
     // A push refused at a gap commits nothing either.
     let (_, body) = app
-        .push(&push_body("g1", vec![create_message("c1", 9, "m9", "gap", 9)]))
+        .push(&push_body(
+            "g1",
+            vec![create_message("c1", 9, "m9", "gap", 9)],
+        ))
         .await;
     assert_eq!(body, json!({"error": "ClientStateNotFound"}));
-    stream.assert_no_poke(SILENCE, "a push refused at a gap").await;
+    stream
+        .assert_no_poke(SILENCE, "a push refused at a gap")
+        .await;
     let mut replay_then_new = batch;
     replay_then_new.push(create_message("c1", 3, "m3", "three", 3));
     app.push_ok("g1", replay_then_new).await;
-    stream.expect_poke(POKE_DELIVERY, "a replay followed by a new mutation").await;
+    stream
+        .expect_poke(POKE_DELIVERY, "a replay followed by a new mutation")
+        .await;
 });
 
 on_both_databases!(

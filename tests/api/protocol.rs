@@ -64,13 +64,18 @@ on_both_databases!(item_09_malformed_push_envelope_is_a_400, |app| {
     for body in &bodies {
         assert_envelope_error(&app.post_raw(PUSH, json_type.clone(), vec![], body).await);
     }
-    assert_envelope_error(&app.post_raw(PULL, json_type, vec![], "not JSON either").await);
+    assert_envelope_error(
+        &app.post_raw(PULL, json_type, vec![], "not JSON either")
+            .await,
+    );
     assert_eq!(app.pull_ok("g1", json!(null)).await, empty_view());
 });
 
-on_both_databases!(item_10_fractional_timestamp_and_null_args_are_accepted, |app| {
-    // Written by hand so the numbers reach the server exactly as a browser sends them.
-    let body = r#"{"pushVersion":1,"clientGroupID":"g1","profileID":"p1","schemaVersion":"",
+on_both_databases!(
+    item_10_fractional_timestamp_and_null_args_are_accepted,
+    |app| {
+        // Written by hand so the numbers reach the server exactly as a browser sends them.
+        let body = r#"{"pushVersion":1,"clientGroupID":"g1","profileID":"p1","schemaVersion":"",
       "mutations":[
         {"clientID":"c1","id":1,"name":"createMessage","timestamp":98765.4321,
          "args":{"id":"m1","from":"tester","content":"fractional","order":1}},
@@ -78,18 +83,21 @@ on_both_databases!(item_10_fractional_timestamp_and_null_args_are_accepted, |app
         {"clientID":"c1","id":3,"name":"createMessage","timestamp":0.001,"args":null},
         {"clientID":"c1","id":4,"name":"createMessage","timestamp":98767,
          "args":{"id":"m4","from":"tester","content":"integral","order":4}}]}"#;
-    let response = app.post_raw(PUSH, Some(ContentType::JSON), vec![], body).await;
-    assert_eq!((response.status, response.json()), (Status::Ok, json!({})));
-    let pulled = app.pull_ok("g1", json!(null)).await;
-    assert_eq!(
-        normalized(&pulled),
-        json!({
-            "cookie": 2,
-            "lastMutationIDChanges": {"c1": 4},
-            "patch": [clear(), put("m1", "fractional", 1), put("m4", "integral", 4)],
-        })
-    );
-});
+        let response = app
+            .post_raw(PUSH, Some(ContentType::JSON), vec![], body)
+            .await;
+        assert_eq!((response.status, response.json()), (Status::Ok, json!({})));
+        let pulled = app.pull_ok("g1", json!(null)).await;
+        assert_eq!(
+            normalized(&pulled),
+            json!({
+                "cookie": 2,
+                "lastMutationIDChanges": {"c1": 4},
+                "patch": [clear(), put("m1", "fractional", 1), put("m4", "integral", 4)],
+            })
+        );
+    }
+);
 
 on_both_databases!(item_12_five_mib_push_is_accepted, |app| {
     // Content is capped at 10,000 characters, so the size comes from many mutations.
@@ -100,19 +108,22 @@ on_both_databases!(item_12_five_mib_push_is_accepted, |app| {
         .collect();
     let body = push_body("g1", mutations).to_string();
     assert!(body.len() >= 5 * 1024 * 1024, "only {} bytes", body.len());
-    let response = app.post_raw(PUSH, Some(ContentType::JSON), vec![], &body).await;
+    let response = app
+        .post_raw(PUSH, Some(ContentType::JSON), vec![], &body)
+        .await;
     assert_eq!((response.status, response.json()), (Status::Ok, json!({})));
     let pulled = app.pull_ok("g1", json!(null)).await;
     let mut patch = vec![clear()];
     patch.extend((1..=count).map(|k| put(&format!("m{k:03}"), &format!("{k}{filler}"), k)));
     let expected = json!({"cookie": 2, "lastMutationIDChanges": {"c1": count}, "patch": patch});
-    assert!(normalized(&pulled) == expected, "the 5 MiB push was not applied exactly");
+    assert!(
+        normalized(&pulled) == expected,
+        "the 5 MiB push was not applied exactly"
+    );
 });
 
 on_both_databases!(item_30_error_bodies_are_json_with_status_200, |app| {
-    let strict = app
-        .sibling(|f| f.merge(("schema_versions", ["v1"])))
-        .await;
+    let strict = app.sibling(|f| f.merge(("schema_versions", ["v1"]))).await;
     let mut old_push = push_body("g1", vec![]);
     old_push["pushVersion"] = json!(0);
     let mut old_pull = pull_body("g1", json!(null));
@@ -159,13 +170,19 @@ on_both_databases!(item_31_empty_authorization_and_cors_preflight, |app| {
         headers
     };
     let push = push_body("g1", vec![create_message("c1", 1, "m1", "hi", 1)]).to_string();
-    let response = app.post_raw(PUSH, Some(ContentType::JSON), headers(false), push).await;
+    let response = app
+        .post_raw(PUSH, Some(ContentType::JSON), headers(false), push)
+        .await;
     assert_eq!((response.status, response.json()), (Status::Ok, json!({})));
     let push = push_body("g1", vec![create_message("c1", 2, "m2", "ho", 2)]).to_string();
-    let response = app.post_raw(PUSH, Some(ContentType::JSON), headers(true), push).await;
+    let response = app
+        .post_raw(PUSH, Some(ContentType::JSON), headers(true), push)
+        .await;
     assert_eq!((response.status, response.json()), (Status::Ok, json!({})));
     let pull = pull_body("g1", json!(null)).to_string();
-    let response = app.post_raw(PULL, Some(ContentType::JSON), headers(false), pull).await;
+    let response = app
+        .post_raw(PULL, Some(ContentType::JSON), headers(false), pull)
+        .await;
     assert_eq!(response.status, Status::Ok);
     assert_eq!(
         normalized(&response.json()),
@@ -185,16 +202,31 @@ on_both_databases!(item_31_empty_authorization_and_cors_preflight, |app| {
             ))
             .dispatch()
             .await;
-        assert_eq!(response.status().class(), rocket::http::StatusClass::Success);
-        let header = |name| response.headers().get_one(name).unwrap_or("").to_lowercase();
+        assert_eq!(
+            response.status().class(),
+            rocket::http::StatusClass::Success
+        );
+        let header = |name| {
+            response
+                .headers()
+                .get_one(name)
+                .unwrap_or("")
+                .to_lowercase()
+        };
         let allowed: Vec<String> = header("Access-Control-Allow-Headers")
             .split(',')
             .map(|h| h.trim().to_string())
             .collect();
         for needed in ["content-type", "authorization", "x-replicache-requestid"] {
-            assert!(allowed.iter().any(|h| h == needed), "{path}: {needed} not allowed");
+            assert!(
+                allowed.iter().any(|h| h == needed),
+                "{path}: {needed} not allowed"
+            );
         }
-        assert!(header("Access-Control-Allow-Methods").contains("post"), "{path}");
+        assert!(
+            header("Access-Control-Allow-Methods").contains("post"),
+            "{path}"
+        );
         assert_eq!(header("Access-Control-Allow-Origin"), "*", "{path}");
     }
 });
@@ -211,14 +243,26 @@ on_both_databases!(
         for schema in ["v2", ""] {
             let push = push_body("g1", vec![create_message("c1", 1, "m1", "x", 1)]);
             let (status, body) = app.push(&with_schema(push, schema)).await;
-            assert_eq!((status, body), (Status::Ok, refused.clone()), "push {schema:?}");
-            let (status, body) = app.pull(&with_schema(pull_body("g1", json!(null)), schema)).await;
-            assert_eq!((status, body), (Status::Ok, refused.clone()), "pull {schema:?}");
+            assert_eq!(
+                (status, body),
+                (Status::Ok, refused.clone()),
+                "push {schema:?}"
+            );
+            let (status, body) = app
+                .pull(&with_schema(pull_body("g1", json!(null)), schema))
+                .await;
+            assert_eq!(
+                (status, body),
+                (Status::Ok, refused.clone()),
+                "pull {schema:?}"
+            );
         }
         let push = push_body("g1", vec![create_message("c1", 1, "m1", "ok", 1)]);
         let (status, body) = app.push(&with_schema(push, "v1")).await;
         assert_eq!((status, body), (Status::Ok, json!({})));
-        let (status, body) = app.pull(&with_schema(pull_body("g1", json!(null)), "v1")).await;
+        let (status, body) = app
+            .pull(&with_schema(pull_body("g1", json!(null)), "v1"))
+            .await;
         assert_eq!(status, Status::Ok);
         assert_eq!(
             normalized(&body),

@@ -61,16 +61,25 @@ on_both_databases!(item_19_current_cookie_gets_an_empty_answer, |app| {
     let cookie = app.pull_ok("g1", json!(null)).await["cookie"].clone();
     assert!(!cookie.is_null());
     for server in [&app, &reset, &app] {
-        assert_eq!(server.pull_ok("g1", cookie.clone()).await, unchanged(&cookie));
+        assert_eq!(
+            server.pull_ok("g1", cookie.clone()).await,
+            unchanged(&cookie)
+        );
     }
     // A group that never pushed, holding the current cookie, is just as up to date.
-    assert_eq!(app.pull_ok("other", cookie.clone()).await, unchanged(&cookie));
+    assert_eq!(
+        app.pull_ok("other", cookie.clone()).await,
+        unchanged(&cookie)
+    );
 });
 
 on_both_databases!(item_21_lmid_change_always_changes_the_cookie, |app| {
     let mut cookie = app.pull_ok("g1", json!(null)).await["cookie"].clone();
     let steps = [
-        (create_message("c1", 1, "m1", "x", 1), json!([put("m1", "x", 1)])),
+        (
+            create_message("c1", 1, "m1", "x", 1),
+            json!([put("m1", "x", 1)]),
+        ),
         // Error mode: only the lmid moves; the pusher still needs to see it.
         (mutation("c1", 2, "noSuchMutator", json!({})), json!([])),
         (create_message("c1", 3, "m1", "duplicate", 3), json!([])),
@@ -140,7 +149,9 @@ on_both_databases!(item_23_version_mode_returns_rows_newer_than_cookie, |app| {
 
 on_both_databases!(item_24_deleted_key_never_reappears, |app| {
     // Snapshots of a cache taken after each push: (cookie, view).
-    let mut snapshots = vec![ClientView::from_response(&app.pull_ok("g1", json!(null)).await)];
+    let mut snapshots = vec![ClientView::from_response(
+        &app.pull_ok("g1", json!(null)).await,
+    )];
     let pushes = [
         vec![create_message("c1", 1, "m1", "doomed", 1)],
         vec![create_message("c1", 2, "m2", "survivor", 2)],
@@ -178,7 +189,10 @@ on_both_databases!(item_24_deleted_key_never_reappears, |app| {
         );
         let mut view = snapshot.clone();
         view.apply(&pulled);
-        assert!(!view.data.contains_key("message/m1"), "m1 came back: {pulled}");
+        assert!(
+            !view.data.contains_key("message/m1"),
+            "m1 came back: {pulled}"
+        );
         assert_eq!(view.data, snapshots.last().unwrap().data);
     }
 });

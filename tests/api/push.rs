@@ -46,36 +46,39 @@ on_both_databases!(item_02_replayed_mutation_changes_nothing, |app| {
     assert_eq!(app.pull_ok("g1", json!(null)).await, before);
 });
 
-on_both_databases!(item_03_partially_applied_batch_applies_only_the_rest, |app| {
-    app.push_ok(
-        "g1",
-        vec![
-            create_message("c1", 1, "m1", "one", 1),
-            create_message("c1", 2, "m2", "two", 2),
-        ],
-    )
-    .await;
-    let cookie = app.pull_ok("g1", json!(null)).await["cookie"].clone();
-    // 1 and 2 come back with other arguments: applying them again would be visible.
-    app.push_ok(
-        "g1",
-        vec![
-            create_message("c1", 1, "x1", "replayed one", 1),
-            update_message("c1", 2, "m1", "replayed two"),
-            create_message("c1", 3, "m3", "three", 3),
-        ],
-    )
-    .await;
-    let pulled = app.pull_ok("g1", cookie).await;
-    assert_eq!(
-        normalized(&pulled),
-        json!({
-            "cookie": 3,
-            "lastMutationIDChanges": {"c1": 3},
-            "patch": [put("m3", "three", 3)],
-        })
-    );
-});
+on_both_databases!(
+    item_03_partially_applied_batch_applies_only_the_rest,
+    |app| {
+        app.push_ok(
+            "g1",
+            vec![
+                create_message("c1", 1, "m1", "one", 1),
+                create_message("c1", 2, "m2", "two", 2),
+            ],
+        )
+        .await;
+        let cookie = app.pull_ok("g1", json!(null)).await["cookie"].clone();
+        // 1 and 2 come back with other arguments: applying them again would be visible.
+        app.push_ok(
+            "g1",
+            vec![
+                create_message("c1", 1, "x1", "replayed one", 1),
+                update_message("c1", 2, "m1", "replayed two"),
+                create_message("c1", 3, "m3", "three", 3),
+            ],
+        )
+        .await;
+        let pulled = app.pull_ok("g1", cookie).await;
+        assert_eq!(
+            normalized(&pulled),
+            json!({
+                "cookie": 3,
+                "lastMutationIDChanges": {"c1": 3},
+                "patch": [put("m3", "three", 3)],
+            })
+        );
+    }
+);
 
 on_both_databases!(item_04_interleaved_clients_use_their_own_lmid, |app| {
     app.push_ok(
@@ -177,7 +180,11 @@ on_both_databases!(item_06_failing_mutator_behaves_like_unknown_one, |app| {
     let full = app.pull_ok("g1", json!(null)).await;
     assert_eq!(
         normalized(&full)["patch"],
-        json!([clear(), put("m1", "original", 1), put("m6", "after the failures", 6)])
+        json!([
+            clear(),
+            put("m1", "original", 1),
+            put("m6", "after the failures", 6)
+        ])
     );
 });
 

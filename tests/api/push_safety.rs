@@ -109,7 +109,11 @@ on_both_databases!(
                 );
             }
         }
-        assert_eq!(conn.audited_writes(), 2, "each message written exactly once");
+        assert_eq!(
+            conn.audited_writes(),
+            2,
+            "each message written exactly once"
+        );
         let applied = json!({"cookie": 2, "lastMutationIDChanges": {"c1": 2},
                              "patch": [clear(), put("m1", "first", 1), put("m2", "second", 2)]});
         assert_eq!(normalized(&app.pull_ok("g1", json!(null)).await), applied);

@@ -36,7 +36,9 @@ async fn build_history(app: &TestApp) -> Vec<ClientView> {
             ],
         ),
     ];
-    let mut snapshots = vec![ClientView::from_response(&app.pull_ok("g1", json!(null)).await)];
+    let mut snapshots = vec![ClientView::from_response(
+        &app.pull_ok("g1", json!(null)).await,
+    )];
     for (group, batch) in pushes {
         app.push_ok(group, batch).await;
         let full = app.pull_ok("g1", json!(null)).await;
@@ -85,13 +87,19 @@ on_both_databases!(item_26_unusable_cookie_gets_a_reset_above_it, |app| {
         stale.apply(&pulled);
         assert_eq!((&stale.data, &stale.lmids), (&current.data, &current.lmids));
         // The reset converged: the new cookie is served normally from now on.
-        assert_eq!(app.pull_ok("g1", new_cookie.clone()).await, unchanged(&new_cookie));
+        assert_eq!(
+            app.pull_ok("g1", new_cookie.clone()).await,
+            unchanged(&new_cookie)
+        );
     }
     let last = app.pull_ok("g1", json!(null)).await["cookie"].clone();
     app.push_ok("g1", vec![create_message("c1", 5, "m6", "after", 6)])
         .await;
     let pulled = app.pull_ok("g1", last.clone()).await;
-    assert_eq!(compare_cookies(&pulled["cookie"], &last), Some(Ordering::Greater));
+    assert_eq!(
+        compare_cookies(&pulled["cookie"], &last),
+        Some(Ordering::Greater)
+    );
     assert_eq!(pulled["patch"], json!([put("m6", "after", 6)]));
 });
 
@@ -183,7 +191,10 @@ on_both_databases!(
                 normalized(&pulled),
                 json!({"cookie": id + 1, "lastMutationIDChanges": {"c1": id}, "patch": view})
             );
-            assert_eq!(app.pull_ok("g1", json!(id + 1)).await, unchanged(&json!(id + 1)));
+            assert_eq!(
+                app.pull_ok("g1", json!(id + 1)).await,
+                unchanged(&json!(id + 1))
+            );
         }
     }
 );

@@ -18,7 +18,9 @@ fn compare_value(cookie: &Value) -> CompareValue {
         other => other,
     };
     match scalar {
-        Value::Number(n) => n.as_f64().map_or(CompareValue::Undefined, CompareValue::Number),
+        Value::Number(n) => n
+            .as_f64()
+            .map_or(CompareValue::Undefined, CompareValue::Number),
         Value::String(s) => CompareValue::Text(s.clone()),
         _ => CompareValue::Undefined,
     }
@@ -50,9 +52,11 @@ pub fn compare_cookies(a: &Value, b: &Value) -> Option<Ordering> {
     }
     match (compare_value(a), compare_value(b)) {
         (CompareValue::Number(x), CompareValue::Number(y)) => x.partial_cmp(&y),
-        (x @ CompareValue::Text(_), y) | (x, y @ CompareValue::Text(_)) => {
-            Some(js_string(&x).encode_utf16().cmp(js_string(&y).encode_utf16()))
-        }
+        (x @ CompareValue::Text(_), y) | (x, y @ CompareValue::Text(_)) => Some(
+            js_string(&x)
+                .encode_utf16()
+                .cmp(js_string(&y).encode_utf16()),
+        ),
         _ => None,
     }
 }
