@@ -54,6 +54,20 @@ impl RawResponse {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", self.body))
     }
+
+    /// Asserts an HTTP error answered as `{"error": kind, ...}` JSON (never one of
+    /// Replicache's two error bodies, which only count with status 200); returns `kind`.
+    pub fn assert_json_error(&self, status: Status) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.content_type, Some(ContentType::JSON), "{}", self.body);
+        let kind = self.json()["error"].as_str().map(str::to_string);
+        let kind = kind.unwrap_or_else(|| panic!("no error kind in {}", self.body));
+        assert!(
+            kind != "ClientStateNotFound" && kind != "VersionNotSupported",
+            "an HTTP error must not look like a Replicache error body: {kind}"
+        );
+        kind
+    }
 }
 
 /// The application over a fresh database, driven through Rocket's local client.
