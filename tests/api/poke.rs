@@ -34,6 +34,8 @@ on_both_databases!(item_35_poke_endpoint_is_an_event_stream, |app| {
     for uri in [
         "/api/replicache-poke?clientGroupID=g1",
         "/api/replicache-poke",
+        // Apps put their own parameters next to it (the samples' spaceID, userID).
+        "/api/replicache-poke?clientGroupID=g1&spaceID=s1",
     ] {
         let mut stream = app.subscribe_pokes(uri).await;
         let response = stream.response();
