@@ -148,7 +148,7 @@ on_both_databases!(item_23_version_mode_returns_rows_newer_than_cookie, |app| {
 });
 
 on_both_databases!(item_24_deleted_key_never_reappears, |app| {
-    // Snapshots of a cache taken after each push: (cookie, view).
+    // A fresh cache's view (and cookie) before the first push and after each push.
     let mut snapshots = vec![ClientView::from_response(
         &app.pull_ok("g1", json!(null)).await,
     )];
@@ -170,6 +170,13 @@ on_both_databases!(item_24_deleted_key_never_reappears, |app| {
         snapshots.push(ClientView::from_response(&full));
     }
     let deleted_at = snapshots[3].cookie.clone();
+    for later in &snapshots[3..] {
+        assert!(
+            !later.data.contains_key("message/m1"),
+            "m1 is back at {}",
+            later.cookie
+        );
+    }
     for (index, snapshot) in snapshots.iter().enumerate() {
         let pulled = app.pull_ok("g1", snapshot.cookie.clone()).await;
         let ops_on_m1: Vec<Value> = pulled["patch"]
