@@ -113,6 +113,12 @@ on_both_databases!(item_12_five_mib_push_is_accepted, |app| {
         normalized(&pulled) == expected,
         "the 5 MiB push was not applied exactly"
     );
+    // The limit is configurable; over it the answer is a JSON 413, not a hang or HTML.
+    let small = app.sibling(|f| f.merge(("body_limit", "1 MiB"))).await;
+    let response = small
+        .post_raw(PUSH, Some(ContentType::JSON), vec![], &body)
+        .await;
+    response.assert_json_error(Status::PayloadTooLarge);
 });
 
 on_both_databases!(item_30_error_bodies_are_json_with_status_200, |app| {
