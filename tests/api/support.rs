@@ -1,99 +1,35 @@
-//! `TestApp`: the application built over a fresh database for one test.
+//! `TestApp`: the application built over a fresh database for one test, plus the
+//! shared helpers every test module uses.
 //!
 //! `TestApp::sqlite()` uses a new temporary file; `TestApp::postgres()` creates a new
 //! database under the admin URL in `REPLICHAT_TEST_PG` and drops it afterwards (and
-//! returns `None`, printing why, when that variable is unset).
+//! returns `None`, printing why, when that variable is unset). `on_both_databases!`
+//! runs one test body on both.
 
 // A helper library: not every test module uses every helper.
 #![allow(dead_code)]
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+mod bodies;
+mod db;
+mod sse;
+mod view;
+mod workload;
+
+pub use bodies::*;
+pub use db::*;
+pub use sse::*;
+pub use view::*;
+pub use workload::*;
+
 use rocket::figment::Figment;
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Environment variable holding a PostgreSQL admin URL for the Postgres variants.
-pub const PG_ENV: &str = "REPLICHAT_TEST_PG";
-
-/// Which database a test app runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
-
-/// A database created for one test, removed on drop.
-pub enum TestDb {
-    Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl TestDb {
-    /// A fresh SQLite file in a new temporary directory.
-    pub fn sqlite() -> (TestDb, String) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir
-            .path()
-            .join("replichat.db")
-            .to_string_lossy()
-            .into_owned();
-        (TestDb::Sqlite(dir), path)
-    }
-
-    /// A fresh PostgreSQL database, or `None` when `REPLICHAT_TEST_PG` is unset.
-    /// Panics when it is set but the server cannot be reached: CI must not skip silently.
-    pub fn postgres(test: &str) -> Option<(TestDb, String)> {
-        let Ok(admin_url) = std::env::var(PG_ENV) else {
-            eprintln!("skipped {test} on PostgreSQL: {PG_ENV} is not set");
-            return None;
-        };
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "replichat_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
-        );
-        let mut admin = PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("{PG_ENV}={admin_url} is unreachable: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
-        let url = database_url(&admin_url, &name);
-        Some((TestDb::Postgres { admin_url, name }, url))
-    }
-}
-
-/// `admin_url` with its database name replaced by `name`.
-pub fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (admin_url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].rfind('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    format!("{base}/{name}{query}")
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let TestDb::Postgres { admin_url, name } = self {
-            if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-}
+/// How long a poke may take to arrive (PostgreSQL pokes travel through NOTIFY/LISTEN).
+pub const POKE_DELIVERY: Duration = Duration::from_secs(2);
 
 /// The figment tests build the app from: `Rocket.toml`'s defaults, quiet logs, a small pool.
 pub fn test_figment(database_url: &str) -> Figment {
@@ -104,13 +40,43 @@ pub fn test_figment(database_url: &str) -> Figment {
         .merge(("pool_size", 8))
 }
 
+/// A response read to the end.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: Status,
+    pub content_type: Option<ContentType>,
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The body as JSON; panics when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", self.body))
+    }
+
+    /// Asserts an HTTP error answered as `{"error": kind, ...}` JSON (never one of
+    /// Replicache's two error bodies, which only count with status 200); returns `kind`.
+    pub fn assert_json_error(&self, status: Status) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.content_type, Some(ContentType::JSON), "{}", self.body);
+        let kind = self.json()["error"].as_str().map(str::to_string);
+        let kind = kind.unwrap_or_else(|| panic!("no error kind in {}", self.body));
+        assert!(
+            kind != "ClientStateNotFound" && kind != "VersionNotSupported",
+            "an HTTP error must not look like a Replicache error body: {kind}"
+        );
+        kind
+    }
+}
+
 /// The application over a fresh database, driven through Rocket's local client.
 pub struct TestApp {
     pub client: Client,
     pub db: Db,
     pub database_url: String,
-    // Declared last: dropped after the client has closed its pool.
-    _database: TestDb,
+    // Declared last: dropped after the client has closed its pool. Shared with siblings.
+    database: Arc<TestDb>,
 }
 
 impl TestApp {
@@ -122,7 +88,7 @@ impl TestApp {
     /// The app on a fresh SQLite file with extra configuration.
     pub async fn sqlite_with(configure: impl FnOnce(Figment) -> Figment) -> TestApp {
         let (database, url) = TestDb::sqlite();
-        Self::launch(Db::Sqlite, database, url, configure).await
+        Self::launch(Db::Sqlite, Arc::new(database), url, configure).await
     }
 
     /// The app on a fresh PostgreSQL database, or `None` (printed) when not configured.
@@ -136,12 +102,19 @@ impl TestApp {
         configure: impl FnOnce(Figment) -> Figment,
     ) -> Option<TestApp> {
         let (database, url) = TestDb::postgres(test)?;
-        Some(Self::launch(Db::Postgres, database, url, configure).await)
+        Some(Self::launch(Db::Postgres, Arc::new(database), url, configure).await)
+    }
+
+    /// A second instance of the app (another configuration, e.g. another pull
+    /// strategy) over this app's database.
+    pub async fn sibling(&self, configure: impl FnOnce(Figment) -> Figment) -> TestApp {
+        let url = self.database_url.clone();
+        Self::launch(self.db, Arc::clone(&self.database), url, configure).await
     }
 
     async fn launch(
         db: Db,
-        database: TestDb,
+        database: Arc<TestDb>,
         url: String,
         configure: impl FnOnce(Figment) -> Figment,
     ) -> TestApp {
@@ -153,24 +126,44 @@ impl TestApp {
             client,
             db,
             database_url: url,
-            _database: database,
+            database,
+        }
+    }
+
+    /// A connection of the test's own to the app's database.
+    pub fn direct(&self) -> DirectConn {
+        DirectConn::open(self.db, &self.database_url)
+    }
+
+    /// POSTs `body` to `path` with the given content type and extra headers.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<ContentType>,
+        headers: Vec<Header<'static>>,
+        body: impl AsRef<[u8]>,
+    ) -> RawResponse {
+        let mut request = self.client.post(path).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(content_type);
+        }
+        for header in headers {
+            request = request.header(header);
+        }
+        let response = request.dispatch().await;
+        RawResponse {
+            status: response.status(),
+            content_type: response.content_type(),
+            body: response.into_string().await.unwrap_or_default(),
         }
     }
 
     /// POSTs `body` as JSON to `path`; returns the status and the parsed JSON answer.
     pub async fn post_json(&self, path: &str, body: &Value) -> (Status, Value) {
         let response = self
-            .client
-            .post(path)
-            .header(ContentType::JSON)
-            .body(body.to_string())
-            .dispatch()
+            .post_raw(path, Some(ContentType::JSON), Vec::new(), body.to_string())
             .await;
-        let status = response.status();
-        let text = response.into_string().await.unwrap_or_default();
-        let value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{path} answered non-JSON ({e}): {text}"));
-        (status, value)
+        (response.status, response.json())
     }
 
     /// A push; returns status and body.
@@ -182,59 +175,91 @@ impl TestApp {
     pub async fn pull(&self, body: &Value) -> (Status, Value) {
         self.post_json("/api/replicache-pull", body).await
     }
+
+    /// Pushes `mutations` for `group` and asserts the plain success answer `{}`.
+    pub async fn push_ok(&self, group: &str, mutations: Vec<Value>) {
+        let (status, body) = self.push(&push_body(group, mutations)).await;
+        assert_eq!((status, body), (Status::Ok, json!({})), "push to {group}");
+    }
+
+    /// Pulls for `group` from `cookie`; asserts a well-formed 200 pull response.
+    pub async fn pull_ok(&self, group: &str, cookie: Value) -> Value {
+        let (status, body) = self.pull(&pull_body(group, cookie.clone())).await;
+        assert_eq!(status, Status::Ok, "pull {group} from {cookie}: {body}");
+        assert_pull_response_shape(&body);
+        body
+    }
+
+    /// The current cookie, as a fresh cache of an unused group would receive it.
+    pub async fn current_cookie(&self) -> Value {
+        self.pull_ok("probe-group", Value::Null).await["cookie"].clone()
+    }
+
+    /// Opens the poke stream at `uri` (e.g. `/api/replicache-poke?clientGroupID=g`).
+    pub async fn poke_stream(&self, uri: &str) -> PokeStream<'_> {
+        let uri = uri.to_string();
+        PokeStream::new(self.client.get(uri).dispatch().await)
+    }
+
+    /// Opens a poke stream once pokes flow (see [`Self::wait_for_poke_listener`]) and
+    /// reads its greeting, which must be a comment: connecting is not a data event.
+    pub async fn subscribe_pokes(&self, uri: &str) -> PokeStream<'_> {
+        self.wait_for_poke_listener().await;
+        let mut stream = self.poke_stream(uri).await;
+        match stream.next_item(Duration::from_secs(1)).await {
+            Some(SseItem::Comment(_)) => stream,
+            other => panic!("{uri} did not open with a comment: {other:?}"),
+        }
+    }
+
+    /// On PostgreSQL, waits until this app's LISTEN connection is up, so that streams
+    /// opened afterwards do not see the poke it sends when it (re)connects and no
+    /// commit's NOTIFY is lost. No-op on SQLite, where pokes are in-process.
+    pub async fn wait_for_poke_listener(&self) {
+        if self.db != Db::Postgres {
+            return;
+        }
+        let mut conn = self.direct();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let sql = "SELECT count(*) AS n FROM pg_stat_activity \
+                   WHERE datname = current_database() AND query LIKE 'LISTEN %'";
+        while conn.number(sql) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the poke listener did not connect"
+            );
+            rocket::tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The listener pokes its hub right after LISTEN returns.
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
-/// A v1 push body for `group` with `mutations`.
-pub fn push_body(group: &str, mutations: Vec<Value>) -> Value {
-    json!({
-        "pushVersion": 1,
-        "clientGroupID": group,
-        "mutations": mutations,
-        "profileID": "ptestprofile",
-        "schemaVersion": "",
-    })
-}
-
-/// A `createMessage` mutation.
-pub fn create_message(client: &str, id: i64, message_id: &str, content: &str, order: i64) -> Value {
-    json!({
-        "clientID": client,
-        "id": id,
-        "name": "createMessage",
-        "args": {"id": message_id, "from": "tester", "content": content, "order": order},
-        "timestamp": 1234.567,
-    })
-}
-
-/// A v1 pull body for `group` with `cookie`.
-pub fn pull_body(group: &str, cookie: Value) -> Value {
-    json!({
-        "pullVersion": 1,
-        "clientGroupID": group,
-        "cookie": cookie,
-        "profileID": "ptestprofile",
-        "schemaVersion": "",
-    })
-}
-
-/// Runs one async test body on SQLite and, when configured, on PostgreSQL.
+/// Runs one async test body on SQLite and, when configured, on PostgreSQL; the
+/// optional `config = |figment| ...` adjusts the app's configuration for both.
 #[macro_export]
 macro_rules! on_both_databases {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::on_both_databases!($name, config = |figment| figment, |$app| $body);
+    };
+    ($name:ident, config = $config:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[rocket::async_test]
             async fn sqlite() {
-                let $app = $crate::support::TestApp::sqlite().await;
+                let $app = $crate::support::TestApp::sqlite_with($config).await;
                 $body
             }
 
             #[rocket::async_test]
             async fn postgres() {
-                let Some($app) =
-                    $crate::support::TestApp::postgres(concat!(module_path!(), "::postgres")).await
+                let Some($app) = $crate::support::TestApp::postgres_with(
+                    concat!(module_path!(), "::postgres"),
+                    $config,
+                )
+                .await
                 else {
                     return;
                 };

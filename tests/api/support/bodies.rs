@@ -1,0 +1,94 @@
+//! Request bodies and expected patch operations, spelled as the protocol spells them.
+
+use serde_json::{json, Value};
+
+/// A v1 push body for `group` with `mutations`.
+pub fn push_body(group: &str, mutations: Vec<Value>) -> Value {
+    json!({
+        "pushVersion": 1,
+        "clientGroupID": group,
+        "mutations": mutations,
+        "profileID": "ptestprofile",
+        "schemaVersion": "",
+    })
+}
+
+/// A v1 pull body for `group` with `cookie`.
+pub fn pull_body(group: &str, cookie: Value) -> Value {
+    json!({
+        "pullVersion": 1,
+        "clientGroupID": group,
+        "cookie": cookie,
+        "profileID": "ptestprofile",
+        "schemaVersion": "",
+    })
+}
+
+/// Any mutation, with a fractional page-relative timestamp as real clients send.
+pub fn mutation(client: &str, id: i64, name: &str, args: Value) -> Value {
+    json!({
+        "clientID": client,
+        "id": id,
+        "name": name,
+        "args": args,
+        "timestamp": 1234.567,
+    })
+}
+
+/// A `createMessage` mutation (sender `tester`).
+pub fn create_message(client: &str, id: i64, message_id: &str, content: &str, order: i64) -> Value {
+    let args = json!({"id": message_id, "from": "tester", "content": content, "order": order});
+    mutation(client, id, "createMessage", args)
+}
+
+/// An `updateMessage` mutation.
+pub fn update_message(client: &str, id: i64, message_id: &str, content: &str) -> Value {
+    let args = json!({"id": message_id, "content": content});
+    mutation(client, id, "updateMessage", args)
+}
+
+/// A `deleteMessage` mutation.
+pub fn delete_message(client: &str, id: i64, message_id: &str) -> Value {
+    mutation(client, id, "deleteMessage", json!({"id": message_id}))
+}
+
+/// The view value of a message: exactly `{from, content, order}`.
+pub fn message_value(from: &str, content: &str, order: i64) -> Value {
+    json!({"from": from, "content": content, "order": order})
+}
+
+/// `put message/<id>` of a message created by [`create_message`].
+pub fn put(message_id: &str, content: &str, order: i64) -> Value {
+    json!({
+        "op": "put",
+        "key": format!("message/{message_id}"),
+        "value": message_value("tester", content, order),
+    })
+}
+
+/// `del message/<id>`.
+pub fn del(message_id: &str) -> Value {
+    json!({"op": "del", "key": format!("message/{message_id}")})
+}
+
+/// `clear`.
+pub fn clear() -> Value {
+    json!({"op": "clear"})
+}
+
+/// A pull response with its patch in a canonical order (a leading `clear` stays first,
+/// the other operations are sorted by key) so that it can be compared with a literal.
+/// The server may emit rows in any order; the client view does not depend on it.
+pub fn normalized(response: &Value) -> Value {
+    let mut response = response.clone();
+    if let Some(patch) = response.get_mut("patch").and_then(Value::as_array_mut) {
+        let start = usize::from(patch.first().is_some_and(|op| op["op"] == "clear"));
+        patch[start..].sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+    }
+    response
+}
+
+/// The response to a pull whose cookie is still current: same cookie, nothing else.
+pub fn unchanged(cookie: &Value) -> Value {
+    json!({"cookie": cookie, "lastMutationIDChanges": {}, "patch": []})
+}
