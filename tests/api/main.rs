@@ -12,5 +12,4 @@ mod pull;
 mod push;
 mod push_safety;
 mod security;
-mod smoke;
 mod strategies;
