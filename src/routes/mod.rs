@@ -11,6 +11,7 @@ mod root;
 
 pub use body::JsonBody;
 pub use cors::Cors;
+pub use root::web_files;
 
 use crate::error::ApiError;
 use rocket::{Catcher, Route};
