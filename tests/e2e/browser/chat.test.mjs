@@ -93,6 +93,9 @@ test(`chat page in two Chromium contexts [${backend()}]`, { timeout: 120_000 }, 
     for (const text of offline) {
       await waitForMessage(b, text, 2000); // optimistic local view
     }
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const offlineShot = join(ARTIFACTS_DIR, "chat-bob-offline.png");
+    await b.screenshot({ path: offlineShot });
     await sleep(500);
     assert.deepEqual(
       (await contents(a)).filter((t) => offline.includes(t)),
@@ -149,7 +152,7 @@ test(`chat page in two Chromium contexts [${backend()}]`, { timeout: 120_000 }, 
 
     mark("edit and delete done");
     // Screenshots of both contexts.
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    console.log(`screenshot: ${offlineShot}`);
     const shots = [
       [a, join(ARTIFACTS_DIR, "chat-alice.png")],
       [b, join(ARTIFACTS_DIR, "chat-bob.png")],

@@ -69,6 +69,11 @@ export class ChatClient {
         },
       ],
     });
+    /** Times Replicache reported that the server lost this client's state. */
+    this.clientStateNotFound = 0;
+    this.rep.onClientStateNotFound = () => {
+      this.clientStateNotFound++;
+    };
     register(this.rep.clientID, this.link);
     if (poke) {
       this.#subscribe();

@@ -16,6 +16,7 @@ class Context {
     this.name = name;
     this.slug = name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
     this.database = createDatabase(this.slug.slice(0, 40));
+    this.extraDatabases = [];
     this.servers = [];
     this.clients = [];
   }
@@ -32,6 +33,13 @@ class Context {
     return server;
   }
 
+  /** Another fresh database, dropped with the scenario's. */
+  otherDatabase() {
+    const database = createDatabase(`${this.slug.slice(0, 36)}-2`);
+    this.extraDatabases.push(database);
+    return database;
+  }
+
   /** Opens a chat client against `server`. */
   client(server, label, options = {}) {
     const client = new ChatClient({ baseURL: server.baseURL, label, ...options });
@@ -43,10 +51,12 @@ class Context {
    * Final checks every scenario ends with: no protocol rule broken in any pull
    * response, and no Replicache error logged except the provoked network failures.
    */
-  assertCleanProtocol() {
+  assertCleanProtocol({ allowErrors } = {}) {
     for (const client of this.clients) {
       assert.deepEqual(client.link.violations, [], `${client.label}: pull responses broke the protocol`);
-      const unexpected = client.errors.filter((line) => !EXPECTED_ERRORS.test(line));
+      const unexpected = client.errors.filter(
+        (line) => !EXPECTED_ERRORS.test(line) && !(allowErrors && allowErrors.test(line)),
+      );
       assert.deepEqual(unexpected, [], `${client.label}: Replicache logged errors`);
     }
   }
@@ -63,10 +73,12 @@ class Context {
       await server.dispose().catch((e) => notes.push(`stopping server: ${e.message}`));
       notes.push(`server log: ${server.logPath}`);
     }
-    try {
-      this.database.drop();
-    } catch (e) {
-      notes.push(`dropping the database: ${e.message}`);
+    for (const database of [this.database, ...this.extraDatabases]) {
+      try {
+        database.drop();
+      } catch (e) {
+        notes.push(`dropping the database: ${e.message}`);
+      }
     }
     return notes;
   }
