@@ -9,6 +9,7 @@ use rocket::data::ByteUnit;
 use rocket::figment::providers::Env;
 use rocket::figment::Figment;
 use serde::Deserialize;
+use std::path::PathBuf;
 
 /// How a pull computes its patch (spec §7.1 and §7.2). Both use the global version as cookie.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -75,6 +76,9 @@ pub struct AppConfig {
     pub max_sender_len: usize,
     /// Longest accepted message `content`, in characters.
     pub max_content_len: usize,
+    /// Directory of the built chat page, served at `/` when it holds an `index.html`
+    /// (relative paths are relative to the working directory).
+    pub web_dir: PathBuf,
 }
 
 impl Default for AppConfig {
@@ -105,6 +109,7 @@ impl Default for AppConfig {
             max_message_id_len: 128,
             max_sender_len: 255,
             max_content_len: 10_000,
+            web_dir: PathBuf::from("web/dist"),
         }
     }
 }

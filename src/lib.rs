@@ -33,6 +33,10 @@ pub fn rocket() -> Rocket<Build> {
 
 /// The application over an explicit figment: the one way it is built (tests use it).
 pub fn build(figment: Figment) -> Rocket<Build> {
+    // An invalid configuration is reported by the database fairing at ignite.
+    let web_dir = AppConfig::from_figment(&figment)
+        .map(|config| config.web_dir)
+        .unwrap_or_else(|_| AppConfig::default().web_dir);
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("replichat database", open_database))
         .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
@@ -41,6 +45,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(routes::Cors)
         .attach(observability::RequestLog)
         .mount("/", routes::all())
+        .mount("/", routes::web_files(&web_dir))
         .register("/", routes::catchers())
 }
 

@@ -12,6 +12,7 @@ mod root;
 
 pub use body::JsonBody;
 pub use cors::Cors;
+pub use root::web_files;
 
 use crate::error::ApiError;
 use rocket::{Catcher, Route};
