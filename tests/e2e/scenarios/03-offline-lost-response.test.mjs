@@ -53,7 +53,14 @@ scenario("offline for 10 mutations, first push response lost: applied exactly on
   );
   assert.equal(resent.status, 200);
   assert.deepEqual(resent.body, {});
-  assert.equal(carol.link.pushes.length - pushesWhileOffline, 2, "one lost push, one retry");
+  // Replicache may push again (its connection loop retries while pulls are held back);
+  // every push after the lost one must resend the same pending mutations and be acked.
+  const afterLost = carol.link.pushes.slice(pushesWhileOffline).filter((p) => p.mutations.length > 0);
+  assert.ok(afterLost.length >= 2, "one lost push and at least one retry");
+  for (const push of afterLost) {
+    assert.deepEqual(push.mutations.map((m) => m.id), offlineIds, "each retry resends the same mutations");
+    assert.equal(push.status, 200);
+  }
 
   // ---- let pulls through: confirmation and propagation ----
   carol.link.blockPulls = false;
