@@ -9,6 +9,7 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use prometheus::IntCounter;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// A pooled connection plus a flag set when an error showed the connection is dead.
@@ -85,6 +86,11 @@ pub struct Database {
     backend: Backend,
     pub(super) attempts: u32,
     pub(super) retries: IntCounter,
+    /// SQLite only: writers of this process queue here before `BEGIN IMMEDIATE`, so the
+    /// lock passes straight to the next writer instead of through SQLite's sleeping
+    /// busy handler (which waits whole milliseconds). Other processes still contend
+    /// through `busy_timeout`.
+    pub(super) sqlite_writer: Mutex<()>,
 }
 
 impl Database {
@@ -115,6 +121,7 @@ impl Database {
             backend,
             attempts: config.transaction_attempts.max(1),
             retries,
+            sqlite_writer: Mutex::new(()),
         })
     }
 

@@ -1,9 +1,10 @@
 //! Transactions with the isolation the protocol needs, retried on transient failures.
 
 use super::classify::{DbError, Transient};
-use super::connection::DbConn;
+use super::connection::{Backend, DbConn};
 use super::pool::{Database, PooledConn};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use std::sync::PoisonError;
 use std::time::Duration;
 
 /// The two kinds of transaction the services run.
@@ -88,6 +89,12 @@ impl Database {
     where
         E: From<DbError> + Transient,
     {
+        // Queue before taking a connection, so waiting writers do not drain the pool.
+        let _writer = (mode == TxMode::Write && self.backend() == Backend::Sqlite).then(|| {
+            self.sqlite_writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        });
         let mut pooled = self.get()?;
         let result = run_in_transaction(&mut pooled, mode, f);
         if let Err(e) = &result {
