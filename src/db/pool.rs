@@ -139,13 +139,21 @@ impl Database {
         (state.connections, state.idle_connections)
     }
 
-    /// Runs `SELECT 1` on a pooled connection.
+    /// Runs `SELECT 1` on a pooled connection. A connection found dead (after a database
+    /// restart every idle one is) is discarded and the next one tried, so the answer is
+    /// about the database, not about stale connections in the pool.
     pub fn ping(&self) -> Result<(), DbError> {
-        let mut pooled = self.get()?;
-        let result = crate::with_conn!(&mut pooled.conn, c => c.batch_execute("SELECT 1"));
-        if let Err(e) = &result {
-            pooled.broken = super::classify::is_connection_loss(e);
+        let mut tries = self.pool.max_size() + 1;
+        loop {
+            let mut pooled = self.get()?;
+            let result = crate::with_conn!(&mut pooled.conn, c => c.batch_execute("SELECT 1"));
+            if let Err(e) = &result {
+                pooled.broken = super::classify::is_connection_loss(e);
+            }
+            match result {
+                Err(_) if pooled.broken && tries > 1 => tries -= 1,
+                result => return result.map_err(DbError::from),
+            }
         }
-        result.map_err(DbError::from)
     }
 }
