@@ -80,6 +80,11 @@ impl ManageConnection for Manager {
     }
 }
 
+/// The longest a health check waits for a pooled connection. While the database is
+/// unreachable a checkout waits the whole `pool_timeout_secs` (10 s by default), longer
+/// than health probes wait for an answer; the 503 must come first.
+pub const PING_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The application's handle on its database: a pool plus retry settings.
 pub struct Database {
     pool: r2d2::Pool<Manager>,
@@ -146,13 +151,24 @@ impl Database {
         (state.connections, state.idle_connections)
     }
 
-    /// Runs `SELECT 1` on a pooled connection.
+    /// Runs `SELECT 1` on a pooled connection. A connection found dead (after a database
+    /// restart every idle one is) is discarded and the next one tried, so the answer is
+    /// about the database, not about stale connections in the pool. Waits at most
+    /// [`PING_CHECKOUT_TIMEOUT`] for a connection.
     pub fn ping(&self) -> Result<(), DbError> {
-        let mut pooled = self.get()?;
-        let result = crate::with_conn!(&mut pooled.conn, c => c.batch_execute("SELECT 1"));
-        if let Err(e) = &result {
-            pooled.broken = super::classify::is_connection_loss(e);
+        let timeout = self.pool.connection_timeout().min(PING_CHECKOUT_TIMEOUT);
+        let mut tries = self.pool.max_size() + 1;
+        loop {
+            let checkout = self.pool.get_timeout(timeout);
+            let mut pooled = checkout.map_err(|e| DbError::Pool(e.to_string()))?;
+            let result = crate::with_conn!(&mut pooled.conn, c => c.batch_execute("SELECT 1"));
+            if let Err(e) = &result {
+                pooled.broken = super::classify::is_connection_loss(e);
+            }
+            match result {
+                Err(_) if pooled.broken && tries > 1 => tries -= 1,
+                result => return result.map_err(DbError::from),
+            }
         }
-        result.map_err(DbError::from)
     }
 }

@@ -47,7 +47,8 @@ impl Database {
     /// When `f`, BEGIN or COMMIT fails with a transient error the whole transaction is
     /// rolled back and run again on a fresh checkout, up to the configured number of
     /// attempts with capped exponential backoff. `f` must therefore be safe to rerun:
-    /// everything it changed was rolled back.
+    /// everything it changed was rolled back. A checkout that times out is not retried:
+    /// the pool already waited `pool_timeout_secs` for a connection.
     pub fn transaction<T, E>(
         &self,
         mode: TxMode,
@@ -70,7 +71,18 @@ impl Database {
     {
         let mut attempt = 1;
         loop {
-            match self.attempt(mode, &mut f) {
+            // Queue before taking a connection, so waiting writers do not drain the pool.
+            let writer = (mode == TxMode::Write && self.backend() == Backend::Sqlite).then(|| {
+                self.sqlite_writer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            });
+            let mut pooled = self.get()?;
+            let result = attempt_on(&mut pooled, mode, &mut f);
+            // Back in the pool (or discarded when broken) before any backoff.
+            drop(pooled);
+            drop(writer);
+            match result {
                 Err(e) if e.is_transient() && attempt < self.attempts => {
                     self.retries.inc();
                     std::thread::sleep(backoff(attempt));
@@ -80,30 +92,24 @@ impl Database {
             }
         }
     }
+}
 
-    fn attempt<T, E>(
-        &self,
-        mode: TxMode,
-        f: &mut impl FnMut(&mut DbConn) -> Result<(T, Finish), E>,
-    ) -> Result<T, E>
-    where
-        E: From<DbError> + Transient,
-    {
-        // Queue before taking a connection, so waiting writers do not drain the pool.
-        let _writer = (mode == TxMode::Write && self.backend() == Backend::Sqlite).then(|| {
-            self.sqlite_writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-        });
-        let mut pooled = self.get()?;
-        let result = run_in_transaction(&mut pooled, mode, f);
-        if let Err(e) = &result {
-            if e.breaks_connection() {
-                pooled.broken = true;
-            }
+/// One attempt on a checked-out connection, which is marked broken when the error says so.
+fn attempt_on<T, E>(
+    pooled: &mut PooledConn,
+    mode: TxMode,
+    f: &mut impl FnMut(&mut DbConn) -> Result<(T, Finish), E>,
+) -> Result<T, E>
+where
+    E: From<DbError> + Transient,
+{
+    let result = run_in_transaction(pooled, mode, f);
+    if let Err(e) = &result {
+        if e.breaks_connection() {
+            pooled.broken = true;
         }
-        result
     }
+    result
 }
 
 fn run_in_transaction<T, E>(

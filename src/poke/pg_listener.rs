@@ -9,9 +9,9 @@ use tokio_postgres::{AsyncMessage, NoTls};
 pub const POKE_CHANNEL: &str = "replicache_poke";
 
 /// Runs the listener until `shutdown` resolves: connects, LISTENs, forwards every
-/// notification to `hub`, and reconnects with backoff when the connection drops.
-/// After each (re)connect it pokes once, because notifications sent while it was
-/// disconnected are lost.
+/// notification to `hub`, and reconnects with backoff when the connection drops (the
+/// backoff starts over once a connection has been listening). After each (re)connect
+/// it pokes once, because notifications sent while it was disconnected are lost.
 pub fn spawn_listener(
     url: String,
     hub: PokeHub,
@@ -19,9 +19,15 @@ pub fn spawn_listener(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let run = async {
-            let mut delay = Duration::from_millis(100);
+            let first_delay = Duration::from_millis(100);
+            let mut delay = first_delay;
             loop {
-                match listen(&url, &hub).await {
+                let mut listened = false;
+                let result = listen(&url, &hub, &mut listened).await;
+                if listened {
+                    delay = first_delay;
+                }
+                match result {
                     Ok(()) => rocket::warn!("poke listener: connection closed; reconnecting"),
                     Err(e) => rocket::warn!("poke listener: {e}; reconnecting in {delay:?}"),
                 }
@@ -36,8 +42,12 @@ pub fn spawn_listener(
     })
 }
 
-/// One connection's lifetime: returns when it closes.
-async fn listen(url: &str, hub: &PokeHub) -> Result<(), tokio_postgres::Error> {
+/// One connection's lifetime: returns when it closes. Sets `listened` once LISTEN ran.
+async fn listen(
+    url: &str,
+    hub: &PokeHub,
+    listened: &mut bool,
+) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = tokio_postgres::connect(url, NoTls).await?;
     let forward_hub = hub.clone();
     let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -54,6 +64,7 @@ async fn listen(url: &str, hub: &PokeHub) -> Result<(), tokio_postgres::Error> {
     client
         .batch_execute(&format!("LISTEN {POKE_CHANNEL}"))
         .await?;
+    *listened = true;
     hub.notify();
     let result = match driver.await {
         Ok(result) => result,

@@ -5,21 +5,30 @@
 //! database under the admin URL in `REPLICHAT_TEST_PG` and drops it afterwards (and
 //! returns `None`, printing why, when that variable is unset). `on_both_databases!`
 //! runs one test body on both.
+//!
+//! The multi-process and fault tests drive the built binary instead: `ServerProcess`
+//! spawns and kills it, `Http` talks to it, `Writer` acts as a Replicache client.
 
 // A helper library: not every test module uses every helper.
 #![allow(dead_code)]
 
 mod bodies;
 mod db;
+mod http;
+mod process;
 mod sse;
 mod view;
 mod workload;
+mod writer;
 
 pub use bodies::*;
 pub use db::*;
+pub use http::*;
+pub use process::*;
 pub use sse::*;
 pub use view::*;
 pub use workload::*;
+pub use writer::*;
 
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};

@@ -18,33 +18,28 @@ pub enum SseItem {
     Data(String),
 }
 
-/// The open poke stream of one subscriber.
-pub struct PokeStream<'c> {
-    response: LocalResponse<'c>,
+/// Splits a byte stream into comments and data events, chunk by chunk.
+#[derive(Debug, Default)]
+pub struct SseParser {
     partial: String,
     data: Option<String>,
     ready: VecDeque<SseItem>,
 }
 
-impl<'c> PokeStream<'c> {
-    /// Wraps a dispatched `GET` of the poke endpoint.
-    pub fn new(response: LocalResponse<'c>) -> Self {
-        PokeStream {
-            response,
-            partial: String::new(),
-            data: None,
-            ready: VecDeque::new(),
+impl SseParser {
+    /// Takes the next chunk of the stream.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.partial
+            .push_str(std::str::from_utf8(chunk).expect("UTF-8 stream"));
+        while let Some(end) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=end).collect();
+            self.parse_line(&line[..line.len() - 1]);
         }
     }
 
-    /// The response (status and headers).
-    pub fn response(&self) -> &LocalResponse<'c> {
-        &self.response
-    }
-
-    /// One header value of the response.
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.response.headers().get_one(name).map(str::to_string)
+    /// The oldest complete item not taken yet.
+    pub fn next_item(&mut self) -> Option<SseItem> {
+        self.ready.pop_front()
     }
 
     fn parse_line(&mut self, line: &str) {
@@ -68,6 +63,32 @@ impl<'c> PokeStream<'c> {
         }
         // Other fields (event:, id:, retry:) do not occur; they would not make a data event.
     }
+}
+
+/// The open poke stream of one subscriber.
+pub struct PokeStream<'c> {
+    response: LocalResponse<'c>,
+    parser: SseParser,
+}
+
+impl<'c> PokeStream<'c> {
+    /// Wraps a dispatched `GET` of the poke endpoint.
+    pub fn new(response: LocalResponse<'c>) -> Self {
+        PokeStream {
+            response,
+            parser: SseParser::default(),
+        }
+    }
+
+    /// The response (status and headers).
+    pub fn response(&self) -> &LocalResponse<'c> {
+        &self.response
+    }
+
+    /// One header value of the response.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.response.headers().get_one(name).map(str::to_string)
+    }
 
     /// The next comment or data event, or `None` if nothing arrives `within`
     /// (or the stream ended).
@@ -75,20 +96,13 @@ impl<'c> PokeStream<'c> {
         let deadline = Instant::now() + within;
         let mut chunk = [0u8; 1024];
         loop {
-            if let Some(item) = self.ready.pop_front() {
+            if let Some(item) = self.parser.next_item() {
                 return Some(item);
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             let read = timeout(remaining, self.response.read(&mut chunk)).await;
             match read {
-                Ok(Ok(n)) if n > 0 => {
-                    self.partial
-                        .push_str(std::str::from_utf8(&chunk[..n]).expect("UTF-8 stream"));
-                    while let Some(end) = self.partial.find('\n') {
-                        let line: String = self.partial.drain(..=end).collect();
-                        self.parse_line(&line[..line.len() - 1]);
-                    }
-                }
+                Ok(Ok(n)) if n > 0 => self.parser.feed(&chunk[..n]),
                 Ok(Ok(_)) => return None,
                 Ok(Err(e)) => panic!("poke stream failed: {e}"),
                 Err(_) => return None,

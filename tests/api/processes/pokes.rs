@@ -1,0 +1,87 @@
+//! Pokes across processes (checklist item 39, issue 5.5): a push acknowledged by one
+//! replica pokes the SSE streams held by the others within a second, also after the
+//! database dropped every connection and the LISTEN sessions had to reconnect, which
+//! they do promptly however often it happens.
+
+use super::ProcDb;
+use crate::support::*;
+use std::time::{Duration, Instant};
+
+/// The issue's bound from a push's acknowledgement to the poke on another replica.
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// Pushes mutation `id` on `pusher` and asserts that every stream gets a data event
+/// within [`WITHIN`] of the acknowledgement.
+fn push_and_expect_pokes(pusher: &ServerProcess, id: i64, streams: &mut [(&str, EventStream)]) {
+    for (label, stream) in streams.iter_mut() {
+        stream.drain(Duration::from_millis(200));
+        assert_eq!(
+            stream.next_item(Duration::ZERO).err(),
+            Some(StreamEnd::Quiet),
+            "stream on {label} is not open and quiet"
+        );
+    }
+    let message = format!("m{id}");
+    let answer = pusher
+        .http
+        .push("g", vec![create_message("c", id, &message, "hi", id)])
+        .expect("push answered");
+    assert!(answer.is_push_ok(), "{answer:?}");
+    let acknowledged = Instant::now();
+    for (label, stream) in streams.iter_mut() {
+        let remaining = WITHIN.saturating_sub(acknowledged.elapsed());
+        let poke = stream.next_data(remaining);
+        assert_eq!(
+            poke.as_deref(),
+            Ok("poke"),
+            "stream on {label}: no poke within {WITHIN:?} of push {id} acknowledged by {}",
+            pusher.port
+        );
+    }
+}
+
+#[test]
+fn item_39_a_push_acknowledged_by_one_process_pokes_streams_on_the_others_within_1s() {
+    let Some(database) = ProcDb::postgres("item_39_pokes_across_processes") else {
+        return;
+    };
+    database.migrate();
+    let servers: Vec<ServerProcess> = ["A", "B", "C"]
+        .into_iter()
+        .map(|label| ServerProcess::start(label, &database.url, &[]))
+        .collect();
+    database.wait_for_listeners(3, STARTUP);
+    let mut streams = vec![
+        ("B", servers[1].http.subscribe()),
+        ("C", servers[2].http.subscribe()),
+    ];
+    push_and_expect_pokes(&servers[0], 1, &mut streams);
+
+    // Every session dropped, LISTEN included: the listeners reconnect by themselves.
+    assert!(
+        database.terminate_sessions() >= 3,
+        "the listeners were connected"
+    );
+    database.wait_for_listeners(3, WITHIN);
+    let mut streams = vec![("A", servers[0].http.subscribe()), streams.remove(1)];
+    push_and_expect_pokes(&servers[1], 2, &mut streams);
+}
+
+#[test]
+fn poke_listener_reconnects_within_1s_after_each_of_six_connection_drops() {
+    let Some(database) = ProcDb::postgres("poke_listener_reconnects") else {
+        return;
+    };
+    database.migrate();
+    let server = ServerProcess::start("A", &database.url, &[]);
+    database.wait_for_listeners(1, STARTUP);
+    for _ in 0..6 {
+        assert!(
+            database.terminate_sessions() >= 1,
+            "the listener was connected"
+        );
+        database.wait_for_listeners(1, WITHIN);
+    }
+    let mut streams = vec![("A", server.http.subscribe())];
+    push_and_expect_pokes(&server, 1, &mut streams);
+}
