@@ -1,0 +1,147 @@
+//! Poke workload: S SSE subscribers, one pusher doing N spaced single-mutation pushes;
+//! latency from each push's acknowledgement to each subscriber's next `data:` event.
+//!
+//! Attribution: the events a subscriber receives between the send of push k and the send
+//! of push k+1 (or the end) belong to push k; the first of them gives the latency, the rest
+//! count as extra events, and a window without any is a missed poke. A server may poke
+//! before it acknowledges (the anchor does): such an event is clamped to 0 ms and counted
+//! in `before_ack`.
+
+use crate::http::{join, Http};
+use crate::proto::{random_id, ClientIdentity, POKE_PATH, PUSH_PATH};
+use crate::runner::Outcome;
+use crate::stats::Samples;
+use anyhow::Result;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::Response;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Parameters of one poke run.
+#[derive(Debug, Clone, Copy)]
+pub struct PokeParams {
+    /// Open SSE streams.
+    pub subscribers: usize,
+    /// Pushes made by the pusher.
+    pub pushes: u64,
+    /// Time between the starts of two pushes.
+    pub interval: Duration,
+}
+
+/// Opens `n` SSE streams on `url`'s poke endpoint, a few at a time.
+pub async fn open_streams(http: &Http, url: &str, n: usize) -> Result<Vec<Response<Incoming>>> {
+    let mut streams = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(50) {
+        let opening: Vec<_> = chunk
+            .iter()
+            .map(|_| {
+                let http = http.clone();
+                let url = join(url, &format!("{POKE_PATH}?clientGroupID={}", random_id()));
+                tokio::spawn(async move { http.open_stream(&url).await })
+            })
+            .collect();
+        for task in opening {
+            streams.push(task.await??);
+        }
+    }
+    Ok(streams)
+}
+
+/// Runs one poke measurement against `url`.
+pub async fn run(http: Http, url: String, p: PokeParams) -> Result<Outcome> {
+    let streams = open_streams(&http, &url, p.subscribers).await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let readers: Vec<_> = streams
+        .into_iter()
+        .map(|s| tokio::spawn(read_events(s, stop_rx.clone())))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pusher = ClientIdentity::fresh();
+    let push_url = join(&url, PUSH_PATH);
+    let mut out = Outcome::default();
+    let (mut sends, mut acks) = (Vec::new(), Vec::new());
+    for id in 1..=p.pushes {
+        let sent = Instant::now();
+        let reply = http.post_json(&push_url, pusher.push_body(id, 1)).await;
+        let acked = Instant::now();
+        match reply {
+            Ok(r) if r.is_ok() => {}
+            Ok(r) => out
+                .failures
+                .push(format!("poke push {id} failed: {}", r.describe())),
+            Err(e) => out.failures.push(format!("poke push {id} failed: {e:#}")),
+        }
+        sends.push(sent);
+        acks.push(acked);
+        tokio::time::sleep_until((sent + p.interval).into()).await;
+    }
+    let end = Instant::now();
+    let _ = stop_tx.send(true);
+
+    let (mut latencies, mut missed, mut before_ack, mut extra) = (Samples::default(), 0, 0, 0);
+    for reader in readers {
+        let (events, closed) = reader.await?;
+        if let Some(why) = closed {
+            out.failures.push(why);
+        }
+        for k in 0..sends.len() {
+            let until = sends.get(k + 1).copied().unwrap_or(end);
+            let mut window = events.iter().filter(|t| **t >= sends[k] && **t < until);
+            match window.next() {
+                None => missed += 1,
+                Some(first) => {
+                    if *first < acks[k] {
+                        before_ack += 1;
+                    }
+                    latencies.push(first.saturating_duration_since(acks[k]));
+                    extra += window.count();
+                }
+            }
+        }
+    }
+    out.put("p50_ms", latencies.percentile(50.0));
+    out.put("p99_ms", latencies.percentile(99.0));
+    out.put("missed", missed as f64);
+    out.put("before_ack", before_ack as f64);
+    out.put("extra_events", extra as f64);
+    if missed > 0 {
+        out.failures.push(format!(
+            "{missed} pokes missed (subscriber x push windows without an event)"
+        ));
+    }
+    Ok(out)
+}
+
+/// Records the arrival time of every `data:` line until `stop`; also says why the stream
+/// ended early, if it did.
+pub async fn read_events(
+    stream: Response<Incoming>,
+    mut stop: watch::Receiver<bool>,
+) -> (Vec<Instant>, Option<String>) {
+    let mut body = stream.into_body();
+    let (mut events, mut pending) = (Vec::new(), Vec::<u8>::new());
+    loop {
+        let frame = tokio::select! {
+            frame = body.frame() => frame,
+            _ = stop.changed() => return (events, None),
+        };
+        let frame = match frame {
+            None => return (events, Some("an SSE stream ended during the run".into())),
+            Some(Err(e)) => return (events, Some(format!("an SSE stream failed: {e}"))),
+            Some(Ok(frame)) => frame,
+        };
+        let Some(data) = frame.data_ref() else {
+            continue;
+        };
+        let now = Instant::now();
+        pending.extend_from_slice(data);
+        while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=pos).collect();
+            if line.starts_with(b"data:") {
+                events.push(now);
+            }
+        }
+    }
+}
