@@ -6,6 +6,7 @@
 #   bench/compare.sh                       # full matrix (~25 min on 2 cores)
 #   RUNS=3 PUSH_SECONDS=10 PULL_SECONDS=5 OUT=/tmp/results bench/compare.sh
 #   ONLY="push poke" bench/compare.sh      # a subset: pull push poke sqlite idle
+#   PULL_STRATEGY=reset bench/compare.sh   # replichat's pull_strategy (default: version)
 #
 # A = anchor, B = replichat, so the B/A column reads "× anchor" (for latencies, < 1 is better).
 # Starts nothing on a port that is in use; stops and drops everything it started (trap).
@@ -55,7 +56,7 @@ wait_healthy() {
 # start_replichat PORT DATABASE_URL LOG -> sets LAST_PID
 start_replichat() {
   if port_busy "$1"; then echo "compare.sh: port $1 is in use; not starting" >&2; exit 1; fi
-  (cd "$ROOT" && ROCKET_PORT=$1 ROCKET_ADDRESS=127.0.0.1 DATABASE_URL=$2 exec "$SERVER" >"$3" 2>&1) &
+  (cd "$ROOT" && ROCKET_PULL_STRATEGY=${PULL_STRATEGY:-version} ROCKET_PORT=$1 ROCKET_ADDRESS=127.0.0.1 DATABASE_URL=$2 exec "$SERVER" >"$3" 2>&1) &
   LAST_PID=$!
   STARTED+=("$LAST_PID")
   wait_healthy "$1"
@@ -79,13 +80,19 @@ if wants pull || wants push || wants poke || wants idle; then
 fi
 AB=(--url "$ANCHOR_URL" --name anchor --compare "$PG_URL" --compare-name replichat --runs "$RUNS")
 STATUS=0
-bench() { "$BENCH" "$@" || STATUS=1; }
+REPORTS=()
+# bench ARGS... --json FILE (last): runs one workload and remembers its report for the table.
+bench() {
+  "$BENCH" "$@" || STATUS=1
+  [[ -f ${*: -1} ]] && REPORTS+=("${*: -1}")
+  return 0
+}
 
 # Pulls first, on small databases, with M growing (the preload only tops up).
 if wants pull; then
   for m in 1000 10000 50000; do
     bench pull "${AB[@]}" --messages "$m" --clients 8 --seconds "$PULL_SECONDS" \
-      --strategy-note "anchor: reset (cookie = clock); replichat: default (version)" \
+      --strategy-note "anchor: reset (cookie = clock); replichat: ${PULL_STRATEGY:-version}" \
       --json "$OUT/pull-$m.json"
   done
 fi
@@ -113,8 +120,5 @@ fi
 
 echo
 echo "== summary (A = anchor, B = replichat; B/A = x anchor; medians of $RUNS runs)"
-shopt -s nullglob
-REPORTS=("$OUT"/pull-*.json "$OUT"/push-c*.json "$OUT"/poke-*.json "$OUT"/sse-idle-*.json \
-  "$OUT"/push-sqlite-*.json)
 "$BENCH" table "${REPORTS[@]}" || STATUS=1
 exit $STATUS

@@ -139,7 +139,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
                 workload: format!("poke S={subscribers} N={pushes}"),
                 params: json!({"subscribers": subscribers, "pushes": pushes, "interval_ms": interval_ms}),
                 targets,
-                headline: vec!["p50_ms", "p99_ms", "missed"],
+                headline: vec!["p50_ms", "p99_ms", "send_to_poke_p50_ms", "missed"],
                 records,
             }
             .finish(&common)?

@@ -1,11 +1,13 @@
 //! Poke workload: S SSE subscribers, one pusher doing N spaced single-mutation pushes;
 //! latency from each push's acknowledgement to each subscriber's next `data:` event.
 //!
-//! Attribution: the events a subscriber receives between the send of push k and the send
-//! of push k+1 (or the end) belong to push k; the first of them gives the latency, the rest
-//! count as extra events, and a window without any is a missed poke. A server may poke
-//! before it acknowledges (the anchor does): such an event is clamped to 0 ms and counted
-//! in `before_ack`.
+//! Attribution, per subscriber and push k: the first event at or after the send of push k
+//! gives the latency (pokes may coalesce, so one event can serve two pushes). `missed`:
+//! that event came only after push k+1 was sent (or never); `never_poked`: no event at all
+//! by 1 s after the last push, the one verification failure. `extra_events`: further events
+//! between the sends of push k and k+1. A server may poke before it acknowledges (the
+//! anchor does): such an event is clamped to 0 ms and counted in `before_ack`; `signed_p50_ms` keeps the sign, and `send_to_poke_*` measure from the
+//! push's send, which is comparable across servers whichever order they poke and answer in.
 
 use crate::http::{join, Http};
 use crate::proto::{random_id, ClientIdentity, POKE_PATH, PUSH_PATH};
@@ -77,41 +79,65 @@ pub async fn run(http: Http, url: String, p: PokeParams) -> Result<Outcome> {
         acks.push(acked);
         tokio::time::sleep_until((sent + p.interval).into()).await;
     }
+    tokio::time::sleep(p.interval.max(Duration::from_secs(1))).await;
     let end = Instant::now();
     let _ = stop_tx.send(true);
 
-    let (mut latencies, mut missed, mut before_ack, mut extra) = (Samples::default(), 0, 0, 0);
+    let (mut latencies, mut signed, mut from_send) = Default::default();
+    let (mut missed, mut never, mut before_ack, mut extra) = (0, 0, 0, 0);
     for reader in readers {
         let (events, closed) = reader.await?;
         if let Some(why) = closed {
             out.failures.push(why);
         }
-        for k in 0..sends.len() {
-            let until = sends.get(k + 1).copied().unwrap_or(end);
-            let mut window = events.iter().filter(|t| **t >= sends[k] && **t < until);
-            match window.next() {
-                None => missed += 1,
-                Some(first) => {
-                    if *first < acks[k] {
-                        before_ack += 1;
-                    }
-                    latencies.push(first.saturating_duration_since(acks[k]));
-                    extra += window.count();
-                }
-            }
+        for (k, (&sent, &acked)) in sends.iter().zip(&acks).enumerate() {
+            let next = sends.get(k + 1).copied().unwrap_or(end);
+            let Some(&first) = events.iter().find(|t| **t >= sent) else {
+                never += 1;
+                missed += 1;
+                continue;
+            };
+            record(&mut latencies, &mut signed, &mut from_send, first, sent, acked);
+            before_ack += usize::from(first < acked);
+            missed += usize::from(first >= next);
+            extra += events.iter().filter(|t| **t >= sent && **t < next).count().saturating_sub(1);
         }
     }
     out.put("p50_ms", latencies.percentile(50.0));
     out.put("p99_ms", latencies.percentile(99.0));
+    out.put("signed_p50_ms", signed.percentile(50.0));
+    out.put("send_to_poke_p50_ms", from_send.percentile(50.0));
+    out.put("send_to_poke_p99_ms", from_send.percentile(99.0));
     out.put("missed", missed as f64);
+    out.put("never_poked", never as f64);
     out.put("before_ack", before_ack as f64);
     out.put("extra_events", extra as f64);
-    if missed > 0 {
+    if never > 0 {
         out.failures.push(format!(
-            "{missed} pokes missed (subscriber x push windows without an event)"
+            "{never} (subscriber, push) pairs never received an event after the push"
         ));
     }
     Ok(out)
+}
+
+/// Adds one poke arrival: ack→poke clamped at 0, ack→poke signed (negative when the poke
+/// came first), and push send→poke.
+fn record(
+    clamped: &mut Samples,
+    signed: &mut Samples,
+    from_send: &mut Samples,
+    event: Instant,
+    sent: Instant,
+    acked: Instant,
+) {
+    clamped.push(event.saturating_duration_since(acked));
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    signed.push_ms(if event >= acked {
+        ms(event - acked)
+    } else {
+        -ms(acked - event)
+    });
+    from_send.push(event.saturating_duration_since(sent));
 }
 
 /// Records the arrival time of every `data:` line until `stop`; also says why the stream

@@ -12,6 +12,11 @@ impl Samples {
         self.0.push(d.as_secs_f64() * 1000.0);
     }
 
+    /// Records a value already in milliseconds (may be negative).
+    pub fn push_ms(&mut self, ms: f64) {
+        self.0.push(ms);
+    }
+
     /// Adds every sample of `other`.
     pub fn extend(&mut self, other: Samples) {
         self.0.extend(other.0);
