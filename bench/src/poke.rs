@@ -83,8 +83,7 @@ pub async fn run(http: Http, url: String, p: PokeParams) -> Result<Outcome> {
     let end = Instant::now();
     let _ = stop_tx.send(true);
 
-    let (mut latencies, mut signed, mut from_send) = Default::default();
-    let (mut missed, mut never, mut before_ack, mut extra) = (0, 0, 0, 0);
+    let mut tally = Tally::default();
     for reader in readers {
         let (events, closed) = reader.await?;
         if let Some(why) = closed {
@@ -92,52 +91,68 @@ pub async fn run(http: Http, url: String, p: PokeParams) -> Result<Outcome> {
         }
         for (k, (&sent, &acked)) in sends.iter().zip(&acks).enumerate() {
             let next = sends.get(k + 1).copied().unwrap_or(end);
-            let Some(&first) = events.iter().find(|t| **t >= sent) else {
-                never += 1;
-                missed += 1;
-                continue;
-            };
-            record(&mut latencies, &mut signed, &mut from_send, first, sent, acked);
-            before_ack += usize::from(first < acked);
-            missed += usize::from(first >= next);
-            extra += events.iter().filter(|t| **t >= sent && **t < next).count().saturating_sub(1);
+            tally.add(&events, sent, acked, next);
         }
     }
-    out.put("p50_ms", latencies.percentile(50.0));
-    out.put("p99_ms", latencies.percentile(99.0));
-    out.put("signed_p50_ms", signed.percentile(50.0));
-    out.put("send_to_poke_p50_ms", from_send.percentile(50.0));
-    out.put("send_to_poke_p99_ms", from_send.percentile(99.0));
-    out.put("missed", missed as f64);
-    out.put("never_poked", never as f64);
-    out.put("before_ack", before_ack as f64);
-    out.put("extra_events", extra as f64);
-    if never > 0 {
-        out.failures.push(format!(
-            "{never} (subscriber, push) pairs never received an event after the push"
-        ));
-    }
+    tally.report(&mut out);
     Ok(out)
 }
 
-/// Adds one poke arrival: ack→poke clamped at 0, ack→poke signed (negative when the poke
-/// came first), and push send→poke.
-fn record(
-    clamped: &mut Samples,
-    signed: &mut Samples,
-    from_send: &mut Samples,
-    event: Instant,
-    sent: Instant,
-    acked: Instant,
-) {
-    clamped.push(event.saturating_duration_since(acked));
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    signed.push_ms(if event >= acked {
-        ms(event - acked)
-    } else {
-        -ms(acked - event)
-    });
-    from_send.push(event.saturating_duration_since(sent));
+/// Poke figures summed over every (subscriber, push) pair.
+#[derive(Default)]
+struct Tally {
+    /// ack→poke, clamped at 0.
+    clamped: Samples,
+    /// ack→poke, negative when the poke came first.
+    signed: Samples,
+    /// push send→poke.
+    from_send: Samples,
+    missed: usize,
+    never: usize,
+    before_ack: usize,
+    extra: usize,
+}
+
+impl Tally {
+    /// Accounts one subscriber's `events` for the push sent at `sent`, acknowledged at
+    /// `acked`, followed by the next push (or the end) at `next`.
+    fn add(&mut self, events: &[Instant], sent: Instant, acked: Instant, next: Instant) {
+        let Some(&first) = events.iter().find(|t| **t >= sent) else {
+            self.never += 1;
+            self.missed += 1;
+            return;
+        };
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        self.clamped.push(first.saturating_duration_since(acked));
+        self.signed.push_ms(if first >= acked {
+            ms(first - acked)
+        } else {
+            -ms(acked - first)
+        });
+        self.from_send.push(first.saturating_duration_since(sent));
+        self.before_ack += usize::from(first < acked);
+        self.missed += usize::from(first >= next);
+        let in_window = events.iter().filter(|t| **t >= sent && **t < next).count();
+        self.extra += in_window.saturating_sub(1);
+    }
+
+    fn report(&self, out: &mut Outcome) {
+        out.put("p50_ms", self.clamped.percentile(50.0));
+        out.put("p99_ms", self.clamped.percentile(99.0));
+        out.put("signed_p50_ms", self.signed.percentile(50.0));
+        out.put("send_to_poke_p50_ms", self.from_send.percentile(50.0));
+        out.put("send_to_poke_p99_ms", self.from_send.percentile(99.0));
+        out.put("missed", self.missed as f64);
+        out.put("never_poked", self.never as f64);
+        out.put("before_ack", self.before_ack as f64);
+        out.put("extra_events", self.extra as f64);
+        if self.never > 0 {
+            out.failures.push(format!(
+                "{} (subscriber, push) pairs never received an event after the push",
+                self.never
+            ));
+        }
+    }
 }
 
 /// Records the arrival time of every `data:` line until `stop`; also says why the stream
