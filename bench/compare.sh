@@ -5,7 +5,7 @@
 #
 #   bench/compare.sh                       # full matrix (~25 min on 2 cores)
 #   RUNS=3 PUSH_SECONDS=10 PULL_SECONDS=5 OUT=/tmp/results bench/compare.sh
-#   ONLY="push poke" bench/compare.sh      # a subset: pull push poke sqlite idle
+#   ONLY="push poke" bench/compare.sh      # a subset: pull scale push poke sqlite idle
 #   PULL_STRATEGY=reset bench/compare.sh   # replichat's pull_strategy (default: version)
 #
 # A = anchor, B = replichat, so the B/A column reads "× anchor" (for latencies, < 1 is better).
@@ -15,14 +15,16 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PG_PORT=${RC_PORT:-18200}
 SQLITE_PORT=${SQLITE_PORT:-18201}
+SMALL_PORT=${SMALL_PORT:-18202}
 ANCHOR_PORT=${ANCHOR_PORT:-19101}
 RUNS=${RUNS:-3}
 PUSH_SECONDS=${PUSH_SECONDS:-10}
 PULL_SECONDS=${PULL_SECONDS:-5}
-ONLY=${ONLY:-pull push poke sqlite idle}
+ONLY=${ONLY:-pull scale push poke sqlite idle}
 OUT=${OUT:-$ROOT/target/bench-results/$(date +%Y%m%d-%H%M%S)}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432}
 PG_DB=replichat_bench_$PG_PORT
+SMALL_DB=replichat_bench_$SMALL_PORT
 SQLITE_DIR=$(mktemp -d /tmp/replichat-bench-sqlite.XXXXXX)
 BENCH=$ROOT/target/release/replichat-bench
 SERVER=$ROOT/target/release/replichat
@@ -36,6 +38,7 @@ cleanup() {
   done
   [[ -n $ANCHOR_STARTED ]] && "$ROOT/bench/anchor.sh" stop
   dropdb --if-exists --force "$PG_DB" 2>/dev/null
+  dropdb --if-exists --force "$SMALL_DB" 2>/dev/null
   rm -rf "$SQLITE_DIR"
 }
 trap cleanup EXIT
@@ -62,6 +65,14 @@ start_replichat() {
   wait_healthy "$1"
 }
 
+# stop_started PID: stops one server this script started and forgets it.
+stop_started() {
+  kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+  local keep=() pid
+  for pid in "${STARTED[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
+  STARTED=("${keep[@]}")
+}
+
 cd "$ROOT"
 cargo build --release -p replichat -p replichat-bench
 mkdir -p "$OUT"
@@ -70,7 +81,7 @@ echo "results: $OUT; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loada
 
 PG_URL=http://127.0.0.1:$PG_PORT
 ANCHOR_URL=http://127.0.0.1:$ANCHOR_PORT
-if wants pull || wants push || wants poke || wants idle; then
+if wants pull || wants scale || wants push || wants poke || wants idle; then
   dropdb --if-exists --force "$PG_DB"
   createdb "$PG_DB"
   start_replichat "$PG_PORT" "postgres://root@$PGHOST:$PGPORT/$PG_DB" "$OUT/replichat-pg.log"
@@ -95,6 +106,17 @@ if wants pull; then
       --strategy-note "anchor: reset (cookie = clock); replichat: ${PULL_STRATEGY:-version}" \
       --json "$OUT/pull-$m.json"
   done
+fi
+# Nothing-changed pulls at 1,000 vs 50,000 messages: a second replichat on its own database,
+# interleaved with the first (which holds 50,000 after the pulls above); B/A = 50k / 1k.
+if wants scale; then
+  dropdb --if-exists --force "$SMALL_DB"
+  createdb "$SMALL_DB"
+  start_replichat "$SMALL_PORT" "postgres://root@$PGHOST:$PGPORT/$SMALL_DB" "$OUT/replichat-small.log"
+  bench pull --url "http://127.0.0.1:$SMALL_PORT" --name replichat-1k --messages 1000 \
+    --compare "$PG_URL" --compare-name replichat-50k --compare-messages 50000 --cookie last \
+    --clients 8 --seconds "$PULL_SECONDS" --runs "$RUNS" --json "$OUT/pull-scale.json"
+  stop_started "$LAST_PID"
 fi
 if wants push; then
   for cb in "8 1" "8 10" "32 1"; do

@@ -72,6 +72,10 @@ pub enum Command {
         /// Messages the server should hold (topped up with large pushes if it holds fewer).
         #[arg(long, default_value_t = 10_000)]
         messages: u64,
+        /// Messages server B should hold (default: --messages); compares data sizes when
+        /// A and B are the same server software on two databases.
+        #[arg(long)]
+        compare_messages: Option<u64>,
         /// Concurrent pulling clients.
         #[arg(long, default_value_t = 8)]
         clients: usize,

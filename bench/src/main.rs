@@ -79,17 +79,23 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             clients,
             seconds,
             cookie,
+            compare_messages,
             preload_batch,
             strategy_note,
         } => {
             let targets = targets(&common);
+            let wanted = [messages, compare_messages.unwrap_or(messages)];
             let mut counts = Vec::new();
-            for t in &targets {
+            for (t, m) in targets.iter().zip(wanted) {
                 counts.push((
                     t.url.clone(),
-                    pull::preload(&http, &t.url, messages, preload_batch).await?,
+                    pull::preload(&http, &t.url, m, preload_batch).await?,
                 ));
             }
+            let sizes = match compare_messages {
+                Some(m) if common.compare.is_some() => format!("{messages}/{m}"),
+                _ => messages.to_string(),
+            };
             let p = pull::PullParams {
                 clients,
                 seconds,
@@ -104,8 +110,12 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             })
             .await;
             Report {
-                workload: format!("pull M={messages} C={clients} T={seconds}s"),
-                params: json!({"messages": messages, "clients": clients, "seconds": seconds,
+                workload: format!(
+                    "pull M={sizes} C={clients} T={seconds}s cookie={}",
+                    format!("{cookie:?}").to_lowercase()
+                ),
+                params: json!({"messages": messages, "compare_messages": compare_messages,
+                               "clients": clients, "seconds": seconds,
                                "cookie": format!("{cookie:?}"), "strategy_note": strategy_note}),
                 targets,
                 headline: vec![

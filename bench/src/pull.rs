@@ -109,17 +109,23 @@ async fn push_until_acked(
 pub async fn run(http: Http, url: String, p: PullParams, expected: u64) -> Result<Outcome> {
     let mut out = Outcome::default();
     out.put("messages", expected as f64);
+    let pull_url = join(&url, PULL_PATH);
     for &mode in p.cookie.phases() {
-        let deadline = Instant::now() + Duration::from_secs_f64(p.seconds);
+        // Clients first take their starting cookie, outside the measured window.
+        let fetches: Vec<_> = (0..p.clients)
+            .map(|_| tokio::spawn(first_cookie(http.clone(), pull_url.clone(), mode)))
+            .collect();
+        let mut starts = Vec::with_capacity(p.clients);
+        for fetch in fetches {
+            starts.push(fetch.await??);
+        }
         let start = Instant::now();
-        let tasks: Vec<_> = (0..p.clients)
-            .map(|_| {
-                tokio::spawn(client_loop(
-                    http.clone(),
-                    join(&url, PULL_PATH),
-                    mode,
-                    deadline,
-                ))
+        let deadline = start + Duration::from_secs_f64(p.seconds);
+        let tasks: Vec<_> = starts
+            .into_iter()
+            .map(|(id, cookie)| {
+                let (http, url) = (http.clone(), pull_url.clone());
+                tokio::spawn(client_loop(http, url, mode, id, cookie, deadline))
             })
             .collect();
         let mut latencies = Samples::default();
@@ -162,17 +168,30 @@ struct PullLog {
     errors: Vec<String>,
 }
 
+/// A fresh client and the cookie its measured pulls start from.
+async fn first_cookie(
+    http: Http,
+    url: String,
+    mode: CookieMode,
+) -> Result<(ClientIdentity, Value)> {
+    let id = ClientIdentity::fresh();
+    if mode != CookieMode::Last {
+        return Ok((id, Value::Null));
+    }
+    let cookie = next_cookie(&http.post_json(&url, id.pull_body(&Value::Null)).await?.body)?;
+    Ok((id, cookie))
+}
+
+/// Pulls as `id`, starting from `cookie`, until `deadline`; in `Last` mode each pull
+/// carries the previous response's cookie.
 async fn client_loop(
     http: Http,
     url: String,
     mode: CookieMode,
+    id: ClientIdentity,
+    mut cookie: Value,
     deadline: Instant,
 ) -> Result<PullLog> {
-    let id = ClientIdentity::fresh();
-    let mut cookie = Value::Null;
-    if mode == CookieMode::Last {
-        cookie = next_cookie(&http.post_json(&url, id.pull_body(&cookie)).await?.body)?;
-    }
     let mut log = PullLog::default();
     while Instant::now() < deadline {
         match http.post_json(&url, id.pull_body(&cookie)).await {

@@ -26,6 +26,9 @@ pub fn print(files: &[PathBuf]) -> Result<bool> {
         for metric in report["headline"].as_array().into_iter().flatten() {
             let metric = metric.as_str().unwrap_or("?");
             let entry = &report["summary"][metric];
+            if entry.is_null() {
+                continue;
+            }
             let cell = |i: usize| match names.get(i) {
                 Some(name) => format!(
                     "{} {}",
