@@ -1,0 +1,221 @@
+//! `replichat-bench`: a load generator for Replicache protocol v1 servers (push, pull, poke,
+//! idle SSE memory), with A/B interleaved comparison against a second server.
+
+mod cli;
+mod http;
+mod idle;
+mod poke;
+mod proto;
+mod pull;
+mod push;
+mod runner;
+mod stats;
+mod table;
+mod verify;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command, Common};
+use http::Http;
+use runner::{interleave, Report, Target};
+use serde_json::json;
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.threads.max(1))
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(dispatch(cli)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the command; `Ok(false)` when a verification failed.
+async fn dispatch(cli: Cli) -> Result<bool> {
+    let http = Http::new(Duration::from_secs_f64(cli.timeout_secs));
+    let report = match cli.command {
+        Command::Push {
+            common,
+            clients,
+            batch,
+            seconds,
+            drain_seconds,
+            verify_concurrency,
+        } => {
+            let p = push::PushParams {
+                clients,
+                batch,
+                seconds,
+                drain_seconds,
+                verify_concurrency,
+            };
+            let targets = targets(&common);
+            let records = interleave(&targets, common.runs, |t, _| {
+                push::run(http.clone(), t.url, p)
+            })
+            .await;
+            Report {
+                workload: format!("push C={clients} B={batch} T={seconds}s"),
+                params: json!({"clients": clients, "batch": batch, "seconds": seconds,
+                               "drain_seconds": drain_seconds}),
+                targets,
+                headline: vec!["mutations_per_s", "p50_ms", "p99_ms"],
+                records,
+            }
+            .finish(&common)?
+        }
+        Command::Pull {
+            common,
+            messages,
+            clients,
+            seconds,
+            cookie,
+            compare_messages,
+            preload_batch,
+            strategy_note,
+        } => {
+            let targets = targets(&common);
+            let wanted = [messages, compare_messages.unwrap_or(messages)];
+            let mut counts = Vec::new();
+            for (t, m) in targets.iter().zip(wanted) {
+                counts.push((
+                    t.url.clone(),
+                    pull::preload(&http, &t.url, m, preload_batch).await?,
+                ));
+            }
+            let sizes = match compare_messages {
+                Some(m) if common.compare.is_some() => format!("{messages}/{m}"),
+                _ => messages.to_string(),
+            };
+            let p = pull::PullParams {
+                clients,
+                seconds,
+                cookie,
+            };
+            let records = interleave(&targets, common.runs, |t, _| {
+                let expected = counts
+                    .iter()
+                    .find(|(u, _)| *u == t.url)
+                    .map_or(0, |(_, c)| *c);
+                pull::run(http.clone(), t.url, p, expected)
+            })
+            .await;
+            Report {
+                workload: format!(
+                    "pull M={sizes} C={clients} T={seconds}s cookie={}",
+                    format!("{cookie:?}").to_lowercase()
+                ),
+                params: json!({"messages": messages, "compare_messages": compare_messages,
+                               "clients": clients, "seconds": seconds,
+                               "cookie": format!("{cookie:?}"), "strategy_note": strategy_note}),
+                targets,
+                headline: vec![
+                    "null_pulls_per_s",
+                    "null_p50_ms",
+                    "last_pulls_per_s",
+                    "last_p50_ms",
+                ],
+                records,
+            }
+            .finish(&common)?
+        }
+        Command::Poke {
+            common,
+            subscribers,
+            pushes,
+            interval_ms,
+        } => {
+            let interval = Duration::from_millis(interval_ms);
+            let p = poke::PokeParams {
+                subscribers,
+                pushes,
+                interval,
+            };
+            let targets = targets(&common);
+            let records = interleave(&targets, common.runs, |t, _| {
+                poke::run(http.clone(), t.url, p)
+            })
+            .await;
+            Report {
+                workload: format!("poke S={subscribers} N={pushes}"),
+                params: json!({"subscribers": subscribers, "pushes": pushes, "interval_ms": interval_ms}),
+                targets,
+                headline: vec!["p50_ms", "p99_ms", "send_to_poke_p50_ms", "missed"],
+                records,
+            }
+            .finish(&common)?
+        }
+        Command::SseIdle {
+            url,
+            name,
+            server_pid,
+            connections,
+            settle_secs,
+            max_added_mib,
+            json,
+        } => {
+            let p = idle::IdleParams {
+                connections,
+                pid: server_pid,
+                settle: Duration::from_secs_f64(settle_secs),
+                max_added_mib,
+            };
+            let targets = vec![Target { name, url }];
+            let records = interleave(&targets, 1, |t, _| idle::run(http.clone(), t.url, p)).await;
+            let common = Common {
+                url: String::new(),
+                name: String::new(),
+                compare: None,
+                compare_name: String::new(),
+                runs: 1,
+                json,
+            };
+            Report {
+                workload: format!("sse-idle N={connections}"),
+                params: json!({"connections": connections, "server_pid": server_pid}),
+                targets,
+                headline: vec!["added_mib", "per_connection_kib"],
+                records,
+            }
+            .finish(&common)?
+        }
+        Command::Table { files } => return table::print(&files),
+    };
+    Ok(report)
+}
+
+/// A, and B when `--compare` is given.
+fn targets(common: &Common) -> Vec<Target> {
+    let mut targets = vec![Target {
+        name: common.name.clone(),
+        url: common.url.clone(),
+    }];
+    if let Some(url) = &common.compare {
+        targets.push(Target {
+            name: common.compare_name.clone(),
+            url: url.clone(),
+        });
+    }
+    targets
+}
+
+impl Report {
+    /// Prints the table, writes `--json`, and says whether every verification passed.
+    fn finish(self, common: &Common) -> Result<bool> {
+        self.print();
+        if let Some(path) = &common.json {
+            let text = serde_json::to_string_pretty(&self.to_json())?;
+            std::fs::write(path, text).with_context(|| format!("writing {path:?}"))?;
+        }
+        Ok(self.failures().is_empty())
+    }
+}
