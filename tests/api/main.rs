@@ -11,5 +11,6 @@ mod protocol;
 mod pull;
 mod push;
 mod push_safety;
+mod robustness;
 mod security;
 mod strategies;
