@@ -6,6 +6,7 @@ mod support;
 
 mod concurrency;
 mod interleaving;
+mod model;
 mod poke;
 mod protocol;
 mod pull;
