@@ -112,7 +112,11 @@ impl Database {
         manager.connect()?;
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))
-            .min_idle(Some(1))
+            // No background top-ups: r2d2 opens connections on its worker threads, and a
+            // libpq/OpenSSL connect still running there when the process exits (e.g. after
+            // a refused start) crashes it with SIGSEGV in the exit handlers. Connections
+            // are opened on demand and kept until idle for 10 minutes.
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(config.pool_timeout_secs.max(1)))
             .test_on_check_out(false)
             .build_unchecked(manager);

@@ -86,7 +86,9 @@ pub fn smallest_cookie_above(floor: i64, previous: &Value) -> Option<i64> {
 }
 
 /// Integers whose decimal form may sort after `s`: its leading digits, or its first
-/// digit plus one, each followed by zeros.
+/// `i` leading digits followed by digit `i` plus one (for every `i`), each followed by
+/// zeros. Any decimal text above `s` either extends its digits or first differs from
+/// them upwards at some `i`, so every length of either kind has a candidate.
 fn text_candidates(s: &str) -> Vec<i64> {
     let digits: String = s
         .chars()
@@ -97,8 +99,12 @@ fn text_candidates(s: &str) -> Vec<i64> {
     if let Ok(prefix) = digits.parse::<i64>() {
         bases.push(prefix);
     }
-    if let Some(first) = digits.chars().next().and_then(|c| c.to_digit(10)) {
-        bases.push(i64::from(first) + 1);
+    let mut head = 0;
+    for digit in digits.bytes().map(|c| i64::from(c - b'0')) {
+        if digit < 9 {
+            bases.push(head * 10 + digit + 1);
+        }
+        head = head * 10 + digit;
     }
     let mut out = Vec::new();
     for base in bases {
@@ -156,6 +162,18 @@ mod tests {
         assert_eq!(smallest_cookie_above(10, &json!("5abc")), Some(60));
         assert_eq!(smallest_cookie_above(10, &json!("")), Some(10));
         assert_eq!(smallest_cookie_above(10, &json!("zzz")), None);
+        // "96" > "95": raising a later digit gives a smaller cookie than extending.
+        assert_eq!(smallest_cookie_above(10, &json!("95")), Some(96));
+        // No extension of these digits fits in 2^53, but raising the second one does.
+        assert_eq!(
+            smallest_cookie_above(1, &json!("9007199254740993")),
+            Some(91)
+        );
+        assert_eq!(
+            smallest_cookie_above(100, &json!("9007199254740993")),
+            Some(901)
+        );
+        assert_eq!(smallest_cookie_above(1, &json!("9999999999999999")), None);
     }
 
     #[test]

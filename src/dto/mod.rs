@@ -2,12 +2,14 @@
 //! DTOs derive no Diesel traits; field names are the protocol's (`clientGroupID`, ...).
 
 mod cookie;
+mod identifier;
 mod patch;
 mod protocol_error;
 mod pull;
 mod push;
 
 pub use cookie::{smallest_cookie_above, RequestCookie};
+pub use identifier::MAX_IDENTIFIER_BYTES;
 pub use patch::{MessageKey, MessageValue, PatchOp};
 pub use protocol_error::{ProtocolError, VersionType};
 pub use pull::{render_full_view, PatchSource, PullPayload, PullRequest, PullResponse};

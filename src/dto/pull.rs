@@ -1,5 +1,6 @@
 //! Pull request (`pullVersion: 1`) and response.
 
+use super::identifier::identifier;
 use super::patch::PatchOp;
 use crate::models::Message;
 use serde::{Deserialize, Serialize, Serializer};
@@ -14,7 +15,7 @@ pub struct PullRequest {
     #[serde(rename = "pullVersion")]
     pub pull_version: i64,
     /// Group of the pulling cache.
-    #[serde(rename = "clientGroupID")]
+    #[serde(rename = "clientGroupID", deserialize_with = "identifier")]
     pub client_group_id: String,
     /// The last cookie this cache accepted; `null` on a fresh cache.
     #[serde(default)]

@@ -1,5 +1,6 @@
 //! Push request (`pushVersion: 1`).
 
+use super::identifier::identifier;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -10,7 +11,7 @@ pub struct PushRequest {
     #[serde(rename = "pushVersion")]
     pub push_version: i64,
     /// Group of the pushing cache.
-    #[serde(rename = "clientGroupID")]
+    #[serde(rename = "clientGroupID", deserialize_with = "identifier")]
     pub client_group_id: String,
     /// Pending mutations in order; may interleave several clients of the group.
     pub mutations: Vec<Mutation>,
@@ -26,7 +27,7 @@ pub struct PushRequest {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Mutation {
     /// Client that created it.
-    #[serde(rename = "clientID")]
+    #[serde(rename = "clientID", deserialize_with = "identifier")]
     pub client_id: String,
     /// Per-client sequence number, starting at 1.
     pub id: i64,

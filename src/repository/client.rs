@@ -8,6 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
+/// Ids looked up per query. SQLite binds every id of an `IN` list as a variable and
+/// refuses statements with more than 32,766 variables; a push may name more clients.
+const IDS_PER_QUERY: usize = 10_000;
+
 /// Reads and writes clients and their last mutation ids.
 pub struct ClientRepo;
 
@@ -17,11 +21,15 @@ impl ClientRepo {
         conn: &mut DbConn,
         ids: &[&str],
     ) -> QueryResult<Vec<(Client, ClientGroup)>> {
-        crate::with_conn!(conn, c => client::table
-            .inner_join(client_group::table)
-            .filter(client::id.eq_any(ids))
-            .select((Client::as_select(), ClientGroup::as_select()))
-            .load(c))
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            found.extend(crate::with_conn!(conn, c => client::table
+                .inner_join(client_group::table)
+                .filter(client::id.eq_any(chunk))
+                .select((Client::as_select(), ClientGroup::as_select()))
+                .load(c))?);
+        }
+        Ok(found)
     }
 
     /// Inserts the client, or updates last mutation id, version and last-seen time

@@ -7,11 +7,13 @@ mod support;
 
 mod concurrency;
 mod interleaving;
+mod model;
 mod poke;
 mod processes;
 mod protocol;
 mod pull;
 mod push;
 mod push_safety;
+mod robustness;
 mod security;
 mod strategies;

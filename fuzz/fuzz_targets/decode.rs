@@ -1,0 +1,48 @@
+//! Request decoding without the server: the envelope types, and the cookie rules
+//! checked against the integration suite's model of the client's cookie order.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use replichat::dto::{
+    smallest_cookie_above, PullRequest, PushRequest, RequestCookie, VersionProbe,
+};
+use replichat_fuzz::checks::MAX_SAFE_INTEGER;
+use replichat_fuzz::view::compare_cookies;
+use serde_json::{json, Value};
+use std::cmp::Ordering;
+
+/// Server versions the cookie rules are checked from.
+const FLOORS: [i64; 8] = [0, 1, 9, 10, 99, 12_345, 1 << 40, 1 << 52];
+
+fuzz_target!(|body: &[u8]| {
+    let _ = serde_json::from_slice::<VersionProbe>(body);
+    let _ = serde_json::from_slice::<PushRequest>(body);
+    if let Ok(pull) = serde_json::from_slice::<PullRequest>(body) {
+        check_cookie(&pull.cookie);
+    }
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        check_cookie(&value);
+    }
+});
+
+/// A version cookie is a safe non-negative integer; a cookie found "above" another
+/// is at least the floor, safe, and newer in the client's order.
+fn check_cookie(cookie: &Value) {
+    if let RequestCookie::Version(v) = RequestCookie::parse(cookie) {
+        assert_eq!(cookie.as_i64(), Some(v), "{cookie}");
+        assert!((0..=MAX_SAFE_INTEGER).contains(&v), "{cookie}");
+    }
+    for floor in FLOORS {
+        if let Some(found) = smallest_cookie_above(floor, cookie) {
+            assert!(
+                (floor..=MAX_SAFE_INTEGER).contains(&found),
+                "{found} from {floor} for {cookie}"
+            );
+            let order = compare_cookies(&json!(found), cookie);
+            assert!(
+                matches!(order, Some(Ordering::Greater) | None),
+                "{found} is not newer than {cookie} for the client"
+            );
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The application under test: two instances (one per pull strategy) over one scratch
+//! database, built once per process and driven through Rocket's blocking client.
+
+use crate::testdb::TestDb;
+use diesel::connection::SimpleConnection;
+use replichat::db::{DbError, TxMode};
+use replichat::service::Services;
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Status};
+use rocket::local::blocking::Client;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The push endpoint.
+pub const PUSH: &str = "/api/replicache-push";
+/// The pull endpoint.
+pub const PULL: &str = "/api/replicache-pull";
+
+/// The largest body the fuzzed app accepts: small, so that generated bodies reach the
+/// 413 answer as well.
+pub const BODY_LIMIT: &str = "64 KiB";
+/// Argument bounds, small so that short inputs reach them.
+pub const MAX_ID_LEN: usize = 12;
+/// See [`MAX_ID_LEN`].
+pub const MAX_TEXT_LEN: usize = 24;
+
+/// Empties every table and puts the global version back to its first value.
+const RESET_SQL: &str = "DELETE FROM message; DELETE FROM replicache_client; \
+    DELETE FROM replicache_client_group; \
+    UPDATE replicache_server SET version = 1, tombstone_horizon = 0";
+
+/// Which instance answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// `pull_strategy = "version"` (incremental pulls).
+    Version,
+    /// `pull_strategy = "reset"` (full views).
+    Reset,
+}
+
+/// A response read to the end.
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: Status,
+    /// `Content-Type`, if any.
+    pub content_type: Option<ContentType>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// The two instances of the application.
+pub struct App {
+    version: Client,
+    reset: Client,
+}
+
+/// The scratch database, dropped (file or PostgreSQL database removed) at exit.
+static SCRATCH: Mutex<Option<TestDb>> = Mutex::new(None);
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+extern "C" fn drop_scratch() {
+    let scratch = SCRATCH
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    drop(scratch);
+}
+
+thread_local! {
+    static APP: App = App::open();
+}
+
+impl App {
+    /// Runs `f` with this process's application (libFuzzer calls targets on one thread).
+    pub fn with<R>(f: impl FnOnce(&App) -> R) -> R {
+        APP.with(f)
+    }
+
+    /// Builds both instances over a fresh database: SQLite in a temporary directory,
+    /// or, when `REPLICHAT_TEST_PG` names an admin URL, a new PostgreSQL database.
+    fn open() -> App {
+        let postgres = std::env::var_os(crate::testdb::PG_ENV).is_some();
+        let (scratch, url) = if postgres {
+            TestDb::postgres("fuzz").expect("REPLICHAT_TEST_PG is set")
+        } else {
+            TestDb::sqlite()
+        };
+        *SCRATCH.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
+        // SAFETY: registers a plain function without captured state; it only runs at exit.
+        unsafe {
+            atexit(drop_scratch);
+        }
+        let start = |strategy: &str| {
+            Client::untracked(replichat::build(figment(&url, strategy)))
+                .unwrap_or_else(|e| panic!("the {strategy} instance does not start: {e}"))
+        };
+        App {
+            version: start("version"),
+            reset: start("reset"),
+        }
+    }
+
+    /// Empties the database before an input. Every input thus starts at version 1 with
+    /// no messages, clients or groups, whatever earlier inputs did. (The in-memory
+    /// full-view cache keeps the view of the highest version reached so far; later
+    /// pulls at that same version may be answered with it. That changes which
+    /// messages a patch lists, never its shape, status or cookie.)
+    pub fn reset(&self) {
+        let services = self
+            .version
+            .rocket()
+            .state::<Arc<Services>>()
+            .expect("the app manages its services");
+        services
+            .db
+            .transaction(TxMode::Write, |conn| {
+                replichat::with_conn!(conn, c => c.batch_execute(RESET_SQL)).map_err(DbError::from)
+            })
+            .expect("the database resets");
+    }
+
+    /// POSTs `body` to `path` on `server`, with `content_type` when given.
+    pub fn post(
+        &self,
+        server: Server,
+        path: &str,
+        content_type: Option<ContentType>,
+        body: &[u8],
+    ) -> Answer {
+        let client = match server {
+            Server::Version => &self.version,
+            Server::Reset => &self.reset,
+        };
+        let mut request = client.post(path.to_string()).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(content_type);
+        }
+        let response = request.dispatch();
+        Answer {
+            status: response.status(),
+            content_type: response.content_type(),
+            body: response.into_bytes().unwrap_or_default(),
+        }
+    }
+}
+
+/// The configuration of one instance: quiet, no background sweeper, small limits.
+/// Starts from Rocket's defaults, not from `Rocket.toml` or the environment.
+fn figment(url: &str, strategy: &str) -> Figment {
+    Figment::from(rocket::Config::debug_default())
+        .merge(("database_url", url))
+        .merge(("pull_strategy", strategy))
+        .merge(("log_level", "off"))
+        .merge(("cli_colors", false))
+        .merge(("request_log", false))
+        .merge(("pool_size", 2))
+        .merge(("gc_interval_secs", 0))
+        .merge(("body_limit", BODY_LIMIT))
+        .merge(("max_message_id_len", MAX_ID_LEN))
+        .merge(("max_sender_len", MAX_TEXT_LEN))
+        .merge(("max_content_len", MAX_TEXT_LEN))
+}

@@ -1,0 +1,160 @@
+//! What every answer must satisfy, whatever the request: never a 5xx; HTTP errors as
+//! `{"error": kind, "message": text}` JSON; successful answers as the protocol's JSON.
+//! Every check panics on a violation, which libFuzzer reports as a crash.
+
+use crate::app::Answer;
+use crate::view::{assert_pull_response_shape, compare_cookies};
+use replichat::dto::smallest_cookie_above;
+use rocket::http::{ContentType, Status};
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// Largest integer a JavaScript number holds exactly.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+/// Highest version a request cookie may raise the server to (the server's own cap).
+pub const MAX_RAISED_VERSION: i64 = 1 << 52;
+
+/// The HTTP errors a push or pull may answer with authentication off: a malformed
+/// body (400), a client registered in another group (403), an oversized body (413).
+const EXPECTED_ERRORS: [Status; 3] = [
+    Status::BadRequest,
+    Status::Forbidden,
+    Status::PayloadTooLarge,
+];
+
+/// The answer's body as JSON, panicking with the whole answer when it is not.
+fn json_body(answer: &Answer) -> Value {
+    serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
+        panic!(
+            "{} answered a body that is not JSON ({e}): {:?}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        )
+    })
+}
+
+/// Checks status, content type and error shape; returns the body of a 200 answer.
+fn common(answer: &Answer) -> Option<Value> {
+    assert!(
+        answer.status.code < 500,
+        "server error {}: {:?}",
+        answer.status,
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(
+        answer.content_type,
+        Some(ContentType::JSON),
+        "{} without a JSON content type",
+        answer.status
+    );
+    let body = json_body(answer);
+    if answer.status == Status::Ok {
+        return Some(body);
+    }
+    assert!(
+        EXPECTED_ERRORS.contains(&answer.status),
+        "unexpected status {}: {body}",
+        answer.status
+    );
+    let members = body.as_object().map(|m| {
+        let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    });
+    assert_eq!(members, Some(vec!["error", "message"]), "error body {body}");
+    assert!(
+        body["error"].is_string() && body["message"].is_string(),
+        "error body {body}"
+    );
+    None
+}
+
+/// True for Replicache's two error bodies with a `versionType` among `allowed`.
+fn is_protocol_error(body: &Value, allowed: &[&str]) -> bool {
+    if *body == serde_json::json!({"error": "ClientStateNotFound"}) {
+        return true;
+    }
+    let Some(map) = body.as_object() else {
+        return false;
+    };
+    map.len() == 2
+        && map.get("error").and_then(Value::as_str) == Some("VersionNotSupported")
+        && map
+            .get("versionType")
+            .and_then(Value::as_str)
+            .is_some_and(|t| allowed.contains(&t))
+}
+
+/// Checks a push answer: `{}` or one of Replicache's error bodies.
+pub fn push_answer(answer: &Answer) {
+    if let Some(body) = common(answer) {
+        assert!(
+            body == serde_json::json!({}) || is_protocol_error(&body, &["push", "schema"]),
+            "unexpected push answer {body}"
+        );
+    }
+}
+
+/// Checks a pull answer; returns the body when it is a pull response (not an error body).
+pub fn pull_answer(answer: &Answer) -> Option<Value> {
+    let body = common(answer)?;
+    if is_protocol_error(&body, &["pull", "schema"]) {
+        return None;
+    }
+    assert_pull_response_shape(&body);
+    let cookie = body["cookie"].as_i64();
+    assert!(
+        cookie.is_some_and(|c| (0..=MAX_SAFE_INTEGER).contains(&c)),
+        "the cookie is not a safe non-negative integer: {body}"
+    );
+    for op in body["patch"].as_array().into_iter().flatten() {
+        assert!(
+            op["key"].as_str().is_none_or(|k| k.starts_with("message/")),
+            "key outside the message space: {op}"
+        );
+        if op["op"] == "put" {
+            message_value(&op["value"]);
+        }
+    }
+    Some(body)
+}
+
+/// A message in the client view is exactly `{from, content, order}`.
+fn message_value(value: &Value) {
+    let well_formed = value.as_object().is_some_and(|m| {
+        m.len() == 3
+            && m.get("from").is_some_and(Value::is_string)
+            && m.get("content").is_some_and(Value::is_string)
+            && m.get("order").is_some_and(Value::is_i64)
+    });
+    assert!(well_formed, "not a message value: {value}");
+}
+
+/// Checks the new cookie of a pull response against the request's cookie (as the
+/// server decoded it). For a cookie the server may have issued (an integer below its
+/// version cap): never lower, and the same cookie only with nothing in it. For any
+/// other cookie: strictly newer in the client's order, unless no integer from the
+/// answered version up to the cap would have been.
+pub fn cookie_progress(request_cookie: &Value, response: &Value) {
+    let cookie = &response["cookie"];
+    let servable = request_cookie
+        .as_i64()
+        .is_some_and(|v| (0..MAX_RAISED_VERSION).contains(&v));
+    let answered = cookie.as_i64().unwrap_or_default();
+    let newer_possible =
+        smallest_cookie_above(answered, request_cookie).is_some_and(|c| c <= MAX_RAISED_VERSION);
+    match compare_cookies(cookie, request_cookie) {
+        Some(Ordering::Less) if servable || newer_possible => {
+            panic!("cookie went down from {request_cookie} to {cookie}")
+        }
+        Some(Ordering::Equal) if servable => assert!(
+            response["patch"] == serde_json::json!([])
+                && response["lastMutationIDChanges"] == serde_json::json!({}),
+            "changes under the unchanged cookie {cookie}: {response}"
+        ),
+        Some(Ordering::Equal) if newer_possible => {
+            panic!("the unusable cookie {request_cookie} was answered with itself")
+        }
+        _ => {}
+    }
+}
