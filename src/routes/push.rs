@@ -30,7 +30,7 @@ pub async fn push(
             Some(_) => {}
         }
         let request: PushRequest = body.parse()?;
-        match services.push(&caller, &request)? {
+        match services.push(caller, request)? {
             PushOutcome::Accepted(_) => Ok(RawJson("{}".to_string())),
             PushOutcome::Refused(refusal, _) => Ok(render(&refusal)),
         }

@@ -16,8 +16,13 @@ pub(super) enum Failure {
     Forbidden(String),
     /// Answer with a Replicache error body.
     Refused(ProtocolError),
-    /// Push: the mutation at this index hit a non-transient database error.
-    Poisoned(usize),
+    /// Push: this mutation of this job of the batch hit a non-transient database error.
+    Poisoned {
+        /// Index of the push in its batch.
+        job: usize,
+        /// Index of the mutation in its push.
+        mutation: usize,
+    },
     /// Pull: the cookie needs a reset under a cookie of at least this version.
     NeedsReset(i64),
 }
@@ -51,8 +56,8 @@ impl Failure {
             Failure::Refused(refusal) => Ok(refusal),
             Failure::Forbidden(message) => Err(ApiError::forbidden(message)),
             Failure::Db(e) => Err(e.into()),
-            Failure::Poisoned(index) => Err(ApiError::internal(format!(
-                "mutation {index} failed in the database even in error mode"
+            Failure::Poisoned { mutation, .. } => Err(ApiError::internal(format!(
+                "mutation {mutation} failed in the database even in error mode"
             ))),
             Failure::NeedsReset(_) => Err(ApiError::internal("pull reset did not converge")),
         }

@@ -1,24 +1,27 @@
 //! The service layer: owns transactions and retries, applies the protocol's rules and
 //! calls repositories. Knows nothing of HTTP beyond returning [`crate::error::ApiError`].
 
+mod combiner;
 mod failure;
 mod full_view_cache;
 mod gc;
 mod mutators;
 mod pull;
 mod push;
+mod push_apply;
 
 pub use full_view_cache::FullViewCache;
 pub use gc::GcReport;
 pub use mutators::{MutationLimits, MutatorError};
 pub use pull::PullOutcome;
-pub use push::{PushOutcome, PushReport};
+pub use push::{PushAnswer, PushJob, PushOutcome, PushReport};
 
 use crate::auth::Authenticator;
 use crate::config::AppConfig;
 use crate::db::Database;
 use crate::observability::{Metrics, Snapshot};
 use crate::poke::PokeHub;
+use combiner::Combiner;
 
 /// Everything a request needs: the database, the settings, the poke hub and metrics.
 pub struct Services {
@@ -34,6 +37,8 @@ pub struct Services {
     pub auth: Authenticator,
     /// The rendered full view of the latest version.
     pub full_views: FullViewCache,
+    /// Gathers concurrent pushes into shared write transactions.
+    push_combiner: Combiner<PushJob, PushAnswer>,
 }
 
 impl Services {
@@ -49,6 +54,7 @@ impl Services {
             metrics,
             auth,
             full_views: FullViewCache::default(),
+            push_combiner: Combiner::new(push::MAX_PUSHES_PER_TRANSACTION),
         })
     }
 
