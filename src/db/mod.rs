@@ -4,6 +4,7 @@
 mod classify;
 mod connection;
 mod migrate;
+mod pg_url;
 mod pool;
 mod transaction;
 

@@ -33,7 +33,8 @@ impl Manager {
         let connect_err = |e: diesel::ConnectionError| DbError::Connect(e.to_string());
         match self.backend {
             Backend::Postgres => {
-                let mut conn = PgConnection::establish(&self.url).map_err(connect_err)?;
+                let url = super::pg_url::without_loopback_tls(&self.url);
+                let mut conn = PgConnection::establish(&url).map_err(connect_err)?;
                 if self.statement_timeout_ms > 0 {
                     let sql = format!("SET statement_timeout = {}", self.statement_timeout_ms);
                     conn.batch_execute(&sql)?;
