@@ -5,7 +5,7 @@
 #
 #   bench/compare.sh                       # full matrix (~25 min on 2 cores)
 #   RUNS=3 PUSH_SECONDS=10 PULL_SECONDS=5 OUT=/tmp/results bench/compare.sh
-#   ONLY="push poke" bench/compare.sh      # a subset: pull scale push poke sqlite idle
+#   ONLY="push poke" bench/compare.sh      # a subset: pull scale push poke scaleout sqlite idle
 #   PULL_STRATEGY=reset bench/compare.sh   # replichat's pull_strategy (default: version)
 #
 # A = anchor, B = replichat, so the B/A column reads "× anchor" (for latencies, < 1 is better).
@@ -20,7 +20,7 @@ ANCHOR_PORT=${ANCHOR_PORT:-19101}
 RUNS=${RUNS:-3}
 PUSH_SECONDS=${PUSH_SECONDS:-10}
 PULL_SECONDS=${PULL_SECONDS:-5}
-ONLY=${ONLY:-pull scale push poke sqlite idle}
+ONLY=${ONLY:-pull scale push poke scaleout sqlite idle}
 OUT=${OUT:-$ROOT/target/bench-results/$(date +%Y%m%d-%H%M%S)}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432}
 PG_DB=replichat_bench_$PG_PORT
@@ -81,7 +81,7 @@ echo "results: $OUT; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loada
 
 PG_URL=http://127.0.0.1:$PG_PORT
 ANCHOR_URL=http://127.0.0.1:$ANCHOR_PORT
-if wants pull || wants scale || wants push || wants poke || wants idle; then
+if wants pull || wants scale || wants push || wants poke || wants idle || wants scaleout; then
   dropdb --if-exists --force "$PG_DB"
   createdb "$PG_DB"
   start_replichat "$PG_PORT" "postgres://root@$PGHOST:$PGPORT/$PG_DB" "$OUT/replichat-pg.log"
@@ -127,6 +127,17 @@ if wants push; then
 fi
 if wants poke; then
   bench poke "${AB[@]}" --subscribers 50 --json "$OUT/poke-s50.json"
+fi
+if wants scaleout; then
+  # Pokes across processes: two more replichat processes on the same database; 1,000
+  # subscribers spread over the three, pushes acknowledged by the first.
+  SUBSCRIBE=(--subscribe-url "$PG_URL")
+  for port in $((PG_PORT + 10)) $((PG_PORT + 11)); do
+    start_replichat "$port" "postgres://root@$PGHOST:$PGPORT/$PG_DB" "$OUT/replichat-pg-$port.log"
+    SUBSCRIBE+=(--subscribe-url "http://127.0.0.1:$port")
+  done
+  bench poke --url "$PG_URL" --name replichat-3proc --runs "$RUNS" --subscribers 1000 \
+    "${SUBSCRIBE[@]}" --json "$OUT/poke-3proc-s1000.json"
 fi
 if wants idle; then
   bench sse-idle --url "$PG_URL" --name replichat --server-pid "$PG_PID" --connections 1000 \

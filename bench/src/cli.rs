@@ -105,6 +105,10 @@ pub enum Command {
         /// Milliseconds between the starts of two pushes.
         #[arg(long, default_value_t = 100)]
         interval_ms: u64,
+        /// Open the streams on these servers instead, spread evenly (repeatable): pushes
+        /// still go to the target, so this measures pokes across processes.
+        #[arg(long = "subscribe-url")]
+        subscribe_urls: Vec<String>,
     },
     /// Opens N idle SSE streams and reports the growth of the server's RSS.
     SseIdle {

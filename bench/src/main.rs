@@ -133,6 +133,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             subscribers,
             pushes,
             interval_ms,
+            subscribe_urls,
         } => {
             let interval = Duration::from_millis(interval_ms);
             let p = poke::PokeParams {
@@ -142,12 +143,13 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             };
             let targets = targets(&common);
             let records = interleave(&targets, common.runs, |t, _| {
-                poke::run(http.clone(), t.url, p)
+                poke::run(http.clone(), t.url, p, subscribe_urls.clone())
             })
             .await;
             Report {
                 workload: format!("poke S={subscribers} N={pushes}"),
-                params: json!({"subscribers": subscribers, "pushes": pushes, "interval_ms": interval_ms}),
+                params: json!({"subscribers": subscribers, "pushes": pushes, "interval_ms": interval_ms,
+                               "subscribe_urls": subscribe_urls}),
                 targets,
                 headline: vec!["p50_ms", "p99_ms", "send_to_poke_p50_ms", "missed"],
                 records,

@@ -50,9 +50,24 @@ pub async fn open_streams(http: &Http, url: &str, n: usize) -> Result<Vec<Respon
     Ok(streams)
 }
 
-/// Runs one poke measurement against `url`.
-pub async fn run(http: Http, url: String, p: PokeParams) -> Result<Outcome> {
-    let streams = open_streams(&http, &url, p.subscribers).await?;
+/// Runs one poke measurement: pushes to `url`, streams on `subscribe_urls` (spread
+/// evenly; `url` itself when empty).
+pub async fn run(
+    http: Http,
+    url: String,
+    p: PokeParams,
+    subscribe_urls: Vec<String>,
+) -> Result<Outcome> {
+    let hosts = if subscribe_urls.is_empty() {
+        vec![url.clone()]
+    } else {
+        subscribe_urls
+    };
+    let mut streams = Vec::with_capacity(p.subscribers);
+    for (i, host) in hosts.iter().enumerate() {
+        let share = p.subscribers / hosts.len() + usize::from(i < p.subscribers % hosts.len());
+        streams.extend(open_streams(&http, host, share).await?);
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let readers: Vec<_> = streams
         .into_iter()
