@@ -32,19 +32,36 @@ impl ClientRepo {
         Ok(found)
     }
 
-    /// Inserts the client, or updates last mutation id, version and last-seen time
-    /// if it exists.
-    pub fn upsert(conn: &mut DbConn, row: &NewClient<'_>) -> QueryResult<()> {
-        crate::with_conn!(conn, c => diesel::insert_into(client::table)
-            .values(row)
-            .on_conflict(client::id)
-            .do_update()
-            .set((
-                client::last_mutation_id.eq(excluded(client::last_mutation_id)),
-                client::version.eq(excluded(client::version)),
-                client::last_seen.eq(excluded(client::last_seen)),
-            ))
-            .execute(c))?;
+    /// Inserts each client, or updates last mutation id, version and last-seen time of
+    /// those that exist. The ids of `rows` must be distinct. One statement per chunk
+    /// on PostgreSQL; one per row on SQLite (in-process, and Diesel has no multi-row
+    /// upsert there).
+    pub fn upsert_all(conn: &mut DbConn, rows: &[NewClient<'_>]) -> QueryResult<()> {
+        macro_rules! upsert {
+            ($values:expr) => {
+                diesel::insert_into(client::table)
+                    .values($values)
+                    .on_conflict(client::id)
+                    .do_update()
+                    .set((
+                        client::last_mutation_id.eq(excluded(client::last_mutation_id)),
+                        client::version.eq(excluded(client::version)),
+                        client::last_seen.eq(excluded(client::last_seen)),
+                    ))
+            };
+        }
+        match conn {
+            DbConn::Pg(c) => {
+                for chunk in rows.chunks(IDS_PER_QUERY) {
+                    upsert!(chunk).execute(c)?;
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for row in rows {
+                    upsert!(row).execute(c)?;
+                }
+            }
+        }
         Ok(())
     }
 

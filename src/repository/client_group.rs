@@ -22,6 +22,14 @@ impl ClientGroupRepo {
             .optional())
     }
 
+    /// The groups among `ids` that exist, tombstoned or not, in any order.
+    pub fn find_all(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<ClientGroup>> {
+        crate::with_conn!(conn, c => client_group::table
+            .filter(client_group::id.eq_any(ids))
+            .select(ClientGroup::as_select())
+            .load(c))
+    }
+
     /// Tombstones groups idle since before `before` that have no clients left; returns
     /// how many. A tombstoned group answers `ClientStateNotFound` from then on.
     pub fn tombstone_empty(

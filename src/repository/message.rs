@@ -6,19 +6,43 @@ use crate::schema::message;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// Rows per multi-row INSERT (PostgreSQL binds at most 65,535 values per statement;
+/// a message row binds six).
+const ROWS_PER_INSERT: usize = 5_000;
+
 /// Reads and writes chat messages.
 pub struct MessageRepo;
 
 impl MessageRepo {
-    /// Inserts `new` unless a message with its id exists (live or deleted).
-    /// Returns whether a row was inserted.
-    pub fn insert(conn: &mut DbConn, new: &NewMessage<'_>) -> QueryResult<bool> {
-        let inserted = crate::with_conn!(conn, c => diesel::insert_into(message::table)
-            .values(new)
-            .on_conflict(message::id)
-            .do_nothing()
-            .execute(c))?;
-        Ok(inserted == 1)
+    /// Inserts every row whose id is not taken yet (live or deleted) and returns the ids
+    /// inserted. The ids of `rows` must be distinct. One statement per chunk on
+    /// PostgreSQL; one per row on SQLite (in-process, and Diesel has no multi-row
+    /// `ON CONFLICT` there).
+    pub fn insert_new(conn: &mut DbConn, rows: &[NewMessage<'_>]) -> QueryResult<Vec<String>> {
+        macro_rules! insert {
+            ($values:expr) => {
+                diesel::insert_into(message::table)
+                    .values($values)
+                    .on_conflict(message::id)
+                    .do_nothing()
+            };
+        }
+        let mut inserted = Vec::with_capacity(rows.len());
+        match conn {
+            DbConn::Pg(c) => {
+                for chunk in rows.chunks(ROWS_PER_INSERT) {
+                    inserted.extend(insert!(chunk).returning(message::id).get_results(c)?);
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for row in rows {
+                    if insert!(row).execute(c)? == 1 {
+                        inserted.push(row.id.to_string());
+                    }
+                }
+            }
+        }
+        Ok(inserted)
     }
 
     /// Replaces the content of a live message. Returns whether one was updated.

@@ -23,6 +23,9 @@ pub(super) enum Failure {
         /// Index of the mutation in its push.
         mutation: usize,
     },
+    /// Push: a write of several mutations' rows at once failed for good; which
+    /// mutation caused it is unknown until the batch reruns one write at a time.
+    Batched(DbError),
     /// Pull: the cookie needs a reset under a cookie of at least this version.
     NeedsReset(i64),
 }
@@ -45,7 +48,7 @@ impl Transient for Failure {
     }
 
     fn breaks_connection(&self) -> bool {
-        matches!(self, Failure::Db(e) if e.breaks_connection())
+        matches!(self, Failure::Db(e) | Failure::Batched(e) if e.breaks_connection())
     }
 }
 
@@ -55,7 +58,7 @@ impl Failure {
         match self {
             Failure::Refused(refusal) => Ok(refusal),
             Failure::Forbidden(message) => Err(ApiError::forbidden(message)),
-            Failure::Db(e) => Err(e.into()),
+            Failure::Db(e) | Failure::Batched(e) => Err(e.into()),
             Failure::Poisoned { mutation, .. } => Err(ApiError::internal(format!(
                 "mutation {mutation} failed in the database even in error mode"
             ))),

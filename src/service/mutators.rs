@@ -2,6 +2,8 @@
 //!
 //! Every write is a single statement that either changes one row or none, so a
 //! rejected mutation leaves nothing half-written even inside a larger transaction.
+//! `createMessage` only validates and hands back the row: the push inserts the new
+//! messages of a batch together (see [`Effect`]).
 
 use crate::db::DbConn;
 use crate::dto::Mutation;
@@ -41,73 +43,86 @@ impl From<diesel::result::Error> for MutatorError {
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 #[derive(Deserialize)]
-struct CreateMessageArgs {
-    id: String,
-    from: String,
-    content: String,
+struct CreateMessageArgs<'a> {
+    id: &'a str,
+    from: &'a str,
+    content: &'a str,
     order: i64,
 }
 
 #[derive(Deserialize)]
-struct UpdateMessageArgs {
-    id: String,
-    content: String,
+struct UpdateMessageArgs<'a> {
+    id: &'a str,
+    content: &'a str,
 }
 
 #[derive(Deserialize)]
-struct DeleteMessageArgs {
-    id: String,
+struct DeleteMessageArgs<'a> {
+    id: &'a str,
+}
+
+/// What a mutator left for its caller to do.
+#[derive(Debug)]
+pub enum Effect<'m> {
+    /// Insert this new message; a message with its id already existing (live or
+    /// deleted) makes the mutation a rejected one.
+    Insert(NewMessage<'m>),
+    /// The mutator wrote its change already.
+    Written,
 }
 
 /// Runs `mutation`'s mutator, stamping every row it writes with `version`.
-pub fn apply(
+/// `createMessage` writes nothing itself: it returns the row to insert.
+pub fn apply<'m>(
     conn: &mut DbConn,
-    mutation: &Mutation,
+    mutation: &'m Mutation,
     version: i64,
     limits: &MutationLimits,
-) -> Result<(), MutatorError> {
+) -> Result<Effect<'m>, MutatorError> {
     match mutation.name.as_str() {
         "createMessage" => {
             let args: CreateMessageArgs = decode(&mutation.args)?;
-            check_text("id", &args.id, limits.max_id_len, false)?;
-            check_text("from", &args.from, limits.max_sender_len, true)?;
-            check_text("content", &args.content, limits.max_content_len, true)?;
+            check_text("id", args.id, limits.max_id_len, false)?;
+            check_text("from", args.from, limits.max_sender_len, true)?;
+            check_text("content", args.content, limits.max_content_len, true)?;
             if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&args.order) {
                 return Err(reject("order is outside the safe integer range"));
             }
-            let row = NewMessage {
-                id: &args.id,
-                sender: &args.from,
-                content: &args.content,
+            Ok(Effect::Insert(NewMessage {
+                id: args.id,
+                sender: args.from,
+                content: args.content,
                 ord: args.order,
                 deleted: false,
                 version,
-            };
-            if !MessageRepo::insert(conn, &row)? {
-                return Err(reject(format!("message {} already exists", args.id)));
-            }
-            Ok(())
+            }))
         }
         "updateMessage" => {
             let args: UpdateMessageArgs = decode(&mutation.args)?;
-            check_text("id", &args.id, limits.max_id_len, false)?;
-            check_text("content", &args.content, limits.max_content_len, true)?;
-            if !MessageRepo::update_content(conn, &args.id, &args.content, version)? {
+            check_text("id", args.id, limits.max_id_len, false)?;
+            check_text("content", args.content, limits.max_content_len, true)?;
+            if !MessageRepo::update_content(conn, args.id, args.content, version)? {
                 return Err(reject(format!("message {} does not exist", args.id)));
             }
-            Ok(())
+            Ok(Effect::Written)
         }
         "deleteMessage" => {
             let args: DeleteMessageArgs = decode(&mutation.args)?;
-            check_text("id", &args.id, limits.max_id_len, false)?;
+            check_text("id", args.id, limits.max_id_len, false)?;
             let now = chrono::Utc::now().naive_utc();
-            if !MessageRepo::soft_delete(conn, &args.id, version, now)? {
+            if !MessageRepo::soft_delete(conn, args.id, version, now)? {
                 return Err(reject(format!("message {} does not exist", args.id)));
             }
-            Ok(())
+            Ok(Effect::Written)
         }
         other => Err(reject(format!("unknown mutator {other:?}"))),
     }
+}
+
+/// True for mutators that read existing messages (so messages created earlier in the
+/// same batch must be written before they run).
+pub fn reads_messages(name: &str) -> bool {
+    name != "createMessage"
 }
 
 fn reject(message: impl Into<String>) -> MutatorError {

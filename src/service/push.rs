@@ -9,7 +9,7 @@
 //! Transient failures rerun the transaction without changing anything.
 
 use super::failure::{check_group, Failure};
-use super::push_apply::apply_all;
+use super::push_apply::{apply_all, WriteMode};
 use super::Services;
 use crate::auth::Caller;
 use crate::db::TxMode;
@@ -92,12 +92,17 @@ impl Services {
     fn apply_pushes(&self, jobs: &[&PushJob]) -> Vec<PushAnswer> {
         let limits = self.config.mutation_limits();
         let mut poisoned = HashSet::new();
+        let mut mode = WriteMode::Batched;
         let answers = loop {
             let attempt = self.db.transaction_with_finish(TxMode::Write, |conn| {
-                apply_all(conn, jobs, &poisoned, &limits)
+                apply_all(conn, jobs, &poisoned, &limits, mode)
             });
             match attempt {
                 Ok(answers) => break answers,
+                Err(Failure::Batched(error)) => {
+                    rocket::warn!("push: a batched write failed ({error}); rerunning the batch one write at a time");
+                    mode = WriteMode::OneByOne;
+                }
                 Err(Failure::Poisoned { job, mutation }) if poisoned.insert((job, mutation)) => {
                     let failed = &jobs[job].request.mutations[mutation];
                     rocket::warn!(

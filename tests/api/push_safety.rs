@@ -183,3 +183,52 @@ on_both_databases!(item_15_foreign_group_or_client_is_forbidden, |app| {
                "patch": [clear(), put("a1", "mine", 1)]})
     );
 });
+
+/// Makes inserting a message with content `poison` fail with an error that no retry
+/// can cure (PostgreSQL: SQLSTATE P0001; SQLite: a trigger's ABORT).
+const PG_POISON: &str = "
+    CREATE FUNCTION test_poison() RETURNS trigger AS $$ BEGIN
+        IF NEW.content = 'poison' THEN RAISE EXCEPTION 'injected by the test'; END IF;
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER test_poison BEFORE INSERT ON message
+        FOR EACH ROW EXECUTE FUNCTION test_poison();";
+const SQLITE_POISON: &str = "
+    CREATE TRIGGER test_poison BEFORE INSERT ON message WHEN NEW.content = 'poison'
+    BEGIN SELECT RAISE(ABORT, 'injected by the test'); END;";
+
+on_both_databases!(
+    a_permanent_database_error_puts_only_its_mutation_in_error_mode,
+    |app| {
+        let mut conn = app.direct();
+        conn.execute(match app.db {
+            Db::Postgres => PG_POISON,
+            Db::Sqlite => SQLITE_POISON,
+        });
+        // Pushed together, so the new messages would be inserted in one write: the
+        // failing write must be pinned on m2 alone, in this push and in the other.
+        let first = push_body(
+            "g1",
+            vec![
+                create_message("c1", 1, "m1", "fine", 1),
+                create_message("c1", 2, "m2", "poison", 2),
+                create_message("c1", 3, "m3", "fine too", 3),
+            ],
+        );
+        let second = push_body("g2", vec![create_message("c2", 1, "n1", "other", 4)]);
+        let (a, b) = rocket::tokio::join!(app.push(&first), app.push(&second));
+        assert_eq!(a, (Status::Ok, json!({})));
+        assert_eq!(b, (Status::Ok, json!({})));
+        let pulled = normalized(&app.pull_ok("g1", json!(null)).await);
+        assert_eq!(pulled["lastMutationIDChanges"], json!({"c1": 3}));
+        assert_eq!(
+            pulled["patch"],
+            json!([
+                clear(),
+                put("m1", "fine", 1),
+                put("m3", "fine too", 3),
+                put("n1", "other", 4)
+            ])
+        );
+    }
+);

@@ -3,7 +3,8 @@
 use crate::support::{create_message, pull_body, push_body, TestApp};
 use chrono::{Duration, Utc};
 use jsonwebtoken::{encode, EncodingKey, Header};
-use replichat::service::Services;
+use replichat::auth::Caller;
+use replichat::service::{PushOutcome, Services};
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header as HttpHeader, Status};
 use serde_json::{json, Value};
@@ -105,6 +106,117 @@ async fn item_32_jwt_auth_and_ownership_sqlite() {
 async fn item_32_jwt_auth_and_ownership_postgres() {
     if let Some(app) = TestApp::postgres_with("item_32 postgres", with_jwt).await {
         item_32_body(app).await;
+    }
+}
+
+/// Pushes that arrive together share one write transaction; a push refused for
+/// ownership (403) must neither disturb the pushes combined with it nor write anything.
+async fn forbidden_pushes_in_combined_batches_body(app: TestApp) {
+    const WRITERS: usize = 4;
+    const PUSHES: i64 = 40;
+    let services = services(&app);
+    // Each writer owns its group; "victim" owns g-victim.
+    let victim = format!("Bearer {}", token("victim", SECRET, 300));
+    let first = push_body(
+        "g-victim",
+        vec![create_message("c-victim", 1, "v1", "mine", 1)],
+    );
+    let (status, _) = post_as(&app, "/api/replicache-push", Some(&victim), &first).await;
+    assert_eq!(status, Status::Ok);
+
+    let threads: Vec<_> = (0..WRITERS * 2)
+        .map(|t| {
+            let services = Arc::clone(&services);
+            std::thread::spawn(move || {
+                let writer = t % WRITERS;
+                let hostile = t >= WRITERS;
+                let caller = Caller {
+                    user_id: if hostile {
+                        format!("intruder{writer}")
+                    } else {
+                        format!("user{writer}")
+                    },
+                };
+                let mut forbidden = 0;
+                for id in 1..=PUSHES {
+                    let (group, client) = if hostile {
+                        ("g-victim".to_string(), format!("intruder-c{writer}"))
+                    } else {
+                        (format!("g{writer}"), format!("c{writer}"))
+                    };
+                    let message = format!("{client}-{id}");
+                    let body =
+                        push_body(&group, vec![create_message(&client, id, &message, "x", id)]);
+                    let request = serde_json::from_value(body).expect("a valid push");
+                    match services.push(caller.clone(), request) {
+                        Ok(PushOutcome::Accepted(report)) if !hostile => {
+                            assert_eq!(report.applied, 1, "writer {writer} push {id}")
+                        }
+                        Err(error) if hostile && error.status == Status::Forbidden => {
+                            forbidden += 1
+                        }
+                        other => panic!("writer {writer} (hostile {hostile}) push {id}: {other:?}"),
+                    }
+                }
+                forbidden
+            })
+        })
+        .collect();
+    let forbidden: i64 = threads
+        .into_iter()
+        .map(|thread| thread.join().expect("pusher thread"))
+        .sum();
+    assert_eq!(forbidden, WRITERS as i64 * PUSHES);
+
+    for writer in 0..WRITERS {
+        let owner = format!("Bearer {}", token(&format!("user{writer}"), SECRET, 300));
+        let group = format!("g{writer}");
+        let pull = pull_body(&group, json!(null));
+        let (status, body) = post_as(&app, "/api/replicache-pull", Some(&owner), &pull).await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(
+            body["lastMutationIDChanges"],
+            json!({ format!("c{writer}"): PUSHES })
+        );
+        let prefix = format!("message/c{writer}-");
+        let puts = body["patch"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|op| op["key"].as_str().is_some_and(|k| k.starts_with(&prefix)))
+            .count();
+        assert_eq!(puts as i64, PUSHES, "every message of writer {writer}");
+    }
+    let pull = pull_body("g-victim", json!(null));
+    let (status, body) = post_as(&app, "/api/replicache-pull", Some(&victim), &pull).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["lastMutationIDChanges"], json!({"c-victim": 1}));
+    let keys: Vec<&str> = body["patch"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|op| op["key"].as_str())
+        .collect();
+    assert_eq!(
+        keys.len(),
+        1 + WRITERS * PUSHES as usize,
+        "only the writers' messages"
+    );
+    assert!(
+        !keys.iter().any(|k| k.contains("intruder")),
+        "no intruder message was stored"
+    );
+}
+
+#[rocket::async_test]
+async fn forbidden_pushes_in_combined_batches_sqlite() {
+    forbidden_pushes_in_combined_batches_body(TestApp::sqlite_with(with_jwt).await).await;
+}
+
+#[rocket::async_test]
+async fn forbidden_pushes_in_combined_batches_postgres() {
+    if let Some(app) = TestApp::postgres_with("forbidden pushes in batches", with_jwt).await {
+        forbidden_pushes_in_combined_batches_body(app).await;
     }
 }
 
