@@ -5,7 +5,7 @@
 #
 #   bench/compare.sh                       # full matrix (~25 min on 2 cores)
 #   RUNS=3 PUSH_SECONDS=10 PULL_SECONDS=5 OUT=/tmp/results bench/compare.sh
-#   ONLY="push poke" bench/compare.sh      # a subset: pull scale push poke scaleout sqlite idle
+#   ONLY="push poke" bench/compare.sh      # a subset: pull churn scale push poke scaleout sqlite idle
 #   PULL_STRATEGY=reset bench/compare.sh   # replichat's pull_strategy (default: version)
 #
 # A = anchor, B = replichat, so the B/A column reads "× anchor" (for latencies, < 1 is better).
@@ -20,7 +20,8 @@ ANCHOR_PORT=${ANCHOR_PORT:-19101}
 RUNS=${RUNS:-3}
 PUSH_SECONDS=${PUSH_SECONDS:-10}
 PULL_SECONDS=${PULL_SECONDS:-5}
-ONLY=${ONLY:-pull scale push poke scaleout sqlite idle}
+ONLY=${ONLY:-pull churn scale push poke scaleout sqlite idle}
+CHURN_MS=${CHURN_MS:-20}
 OUT=${OUT:-$ROOT/target/bench-results/$(date +%Y%m%d-%H%M%S)}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432}
 PG_DB=replichat_bench_$PG_PORT
@@ -81,7 +82,7 @@ echo "results: $OUT; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loada
 
 PG_URL=http://127.0.0.1:$PG_PORT
 ANCHOR_URL=http://127.0.0.1:$ANCHOR_PORT
-if wants pull || wants scale || wants push || wants poke || wants idle || wants scaleout; then
+if wants pull || wants churn || wants scale || wants push || wants poke || wants idle || wants scaleout; then
   dropdb --if-exists --force "$PG_DB"
   createdb "$PG_DB"
   start_replichat "$PG_PORT" "postgres://root@$PGHOST:$PGPORT/$PG_DB" "$OUT/replichat-pg.log"
@@ -100,13 +101,19 @@ bench() {
 }
 
 # Pulls first, on small databases, with M growing (the preload only tops up).
-if wants pull; then
-  for m in 1000 10000 50000; do
+# churn: at 10,000 messages, null-cookie pulls while another client moves the version
+# every CHURN_MS (a no-op mutation), so replichat's rendered full view keeps going stale.
+NOTE="anchor: reset (cookie = clock); replichat: ${PULL_STRATEGY:-version}"
+for m in 1000 10000 50000; do
+  if wants pull; then
     bench pull "${AB[@]}" --messages "$m" --clients 8 --seconds "$PULL_SECONDS" \
-      --strategy-note "anchor: reset (cookie = clock); replichat: ${PULL_STRATEGY:-version}" \
-      --json "$OUT/pull-$m.json"
-  done
-fi
+      --strategy-note "$NOTE" --json "$OUT/pull-$m.json"
+  fi
+  if wants churn && [[ $m == 10000 ]]; then
+    bench pull "${AB[@]}" --messages "$m" --clients 8 --seconds "$PULL_SECONDS" --cookie null \
+      --churn-ms "$CHURN_MS" --strategy-note "$NOTE" --json "$OUT/pull-$m-churn.json"
+  fi
+done
 # Nothing-changed pulls at 1,000 vs 50,000 messages: a second replichat on its own database,
 # interleaved with the first (which holds 50,000 after the pulls above); B/A = 50k / 1k.
 if wants scale; then
@@ -153,5 +160,5 @@ fi
 
 echo
 echo "== summary (A = anchor, B = replichat; B/A = x anchor; medians of $RUNS runs)"
-"$BENCH" table "${REPORTS[@]}" || STATUS=1
+"$BENCH" table "${REPORTS[@]}" | tee "$OUT/summary.txt" || STATUS=1
 exit $STATUS

@@ -88,6 +88,10 @@ pub enum Command {
         /// Mutations per preload push.
         #[arg(long, default_value_t = 2_000)]
         preload_batch: u64,
+        /// Push a mutation that changes no data (error mode: only the version moves)
+        /// every this many milliseconds while the pulls run; 0 = no writes.
+        #[arg(long, default_value_t = 0)]
+        churn_ms: u64,
         /// Free text recorded in the report, e.g. the servers' pull strategies.
         #[arg(long)]
         strategy_note: Option<String>,

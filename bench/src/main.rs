@@ -82,6 +82,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             compare_messages,
             preload_batch,
             strategy_note,
+            churn_ms,
         } => {
             let targets = targets(&common);
             let wanted = [messages, compare_messages.unwrap_or(messages)];
@@ -100,6 +101,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
                 clients,
                 seconds,
                 cookie,
+                churn_ms,
             };
             let records = interleave(&targets, common.runs, |t, _| {
                 let expected = counts
@@ -111,12 +113,17 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             .await;
             Report {
                 workload: format!(
-                    "pull M={sizes} C={clients} T={seconds}s cookie={}",
-                    format!("{cookie:?}").to_lowercase()
+                    "pull M={sizes} C={clients} T={seconds}s cookie={}{}",
+                    format!("{cookie:?}").to_lowercase(),
+                    match churn_ms {
+                        0 => String::new(),
+                        ms => format!(" churn={ms}ms"),
+                    }
                 ),
                 params: json!({"messages": messages, "compare_messages": compare_messages,
                                "clients": clients, "seconds": seconds,
-                               "cookie": format!("{cookie:?}"), "strategy_note": strategy_note}),
+                               "cookie": format!("{cookie:?}"), "strategy_note": strategy_note,
+                               "churn_ms": churn_ms}),
                 targets,
                 headline: vec![
                     "null_pulls_per_s",

@@ -62,6 +62,23 @@ impl ClientIdentity {
                 })
             })
             .collect();
+        self.push_envelope(mutations)
+    }
+
+    /// A v1 push of one mutation `id` of a mutator no server knows: it changes no data
+    /// but, run in error mode, still advances the client's lastMutationID and so the
+    /// server's version (what `pull --churn-ms` uses to invalidate server-side caches).
+    pub fn no_op_push_body(&self, id: u64) -> Vec<u8> {
+        self.push_envelope(vec![json!({
+            "clientID": self.client,
+            "id": id,
+            "name": "benchNoOp",
+            "args": {},
+            "timestamp": 1000.5 + id as f64,
+        })])
+    }
+
+    fn push_envelope(&self, mutations: Vec<Value>) -> Vec<u8> {
         let body = json!({
             "pushVersion": 1,
             "clientGroupID": self.group,

@@ -48,6 +48,9 @@ pub struct PullParams {
     pub seconds: f64,
     /// Cookie phases to run.
     pub cookie: CookieMode,
+    /// While the pulls run, one more client pushes a mutation that changes no data every
+    /// this many milliseconds, so the server's version keeps moving (0: off).
+    pub churn_ms: u64,
 }
 
 /// Number of messages a null-cookie pull returns.
@@ -128,6 +131,10 @@ pub async fn run(http: Http, url: String, p: PullParams, expected: u64) -> Resul
                 tokio::spawn(client_loop(http, url, mode, id, cookie, deadline))
             })
             .collect();
+        let churn = (p.churn_ms > 0).then(|| {
+            let every = Duration::from_millis(p.churn_ms);
+            tokio::spawn(churn(http.clone(), join(&url, PUSH_PATH), every, deadline))
+        });
         let mut latencies = Samples::default();
         let (mut bytes, mut end) = (0u64, deadline);
         for task in tasks {
@@ -139,6 +146,13 @@ pub async fn run(http: Http, url: String, p: PullParams, expected: u64) -> Resul
         }
         let elapsed = end.duration_since(start).as_secs_f64().max(p.seconds);
         let name = mode.name();
+        if let Some(churn) = churn {
+            let pushes = churn.await??;
+            out.put(
+                format!("{name}_churn_pushes_per_s"),
+                pushes as f64 / elapsed,
+            );
+        }
         out.put(
             format!("{name}_pulls_per_s"),
             latencies.len() as f64 / elapsed,
@@ -158,6 +172,22 @@ pub async fn run(http: Http, url: String, p: PullParams, expected: u64) -> Resul
         ));
     }
     Ok(out)
+}
+
+/// Pushes a no-op mutation every `every` until `deadline`; returns how many were acked.
+async fn churn(http: Http, url: String, every: Duration, deadline: Instant) -> Result<u64> {
+    let id = ClientIdentity::fresh();
+    let mut ticker = tokio::time::interval(every);
+    let mut acked = 0;
+    while Instant::now() < deadline {
+        ticker.tick().await;
+        let reply = http.post_json(&url, id.no_op_push_body(acked + 1)).await?;
+        if !reply.is_ok() {
+            bail!("churn push failed: {}", reply.describe());
+        }
+        acked += 1;
+    }
+    Ok(acked)
 }
 
 #[derive(Default)]
