@@ -12,7 +12,9 @@ pub use cookie::{smallest_cookie_above, RequestCookie};
 pub use identifier::MAX_IDENTIFIER_BYTES;
 pub use patch::{MessageKey, MessageValue, PatchOp};
 pub use protocol_error::{ProtocolError, VersionType};
-pub use pull::{render_full_view, PatchSource, PullPayload, PullRequest, PullResponse};
+pub use pull::{
+    assemble_full_view, render_op, PatchSource, PullPayload, PullRequest, PullResponse,
+};
 pub use push::{Mutation, PushRequest};
 
 use serde::Deserialize;

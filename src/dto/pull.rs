@@ -3,6 +3,7 @@
 use super::identifier::identifier;
 use super::patch::PatchOp;
 use crate::models::Message;
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -50,7 +51,7 @@ pub enum PatchSource {
         /// The rows.
         messages: Vec<Message>,
     },
-    /// A full view (`clear` + every live message) rendered earlier for the same version.
+    /// A full view (`clear` + every live message) assembled by the full-view cache.
     Rendered(Arc<RawValue>),
 }
 
@@ -68,14 +69,32 @@ impl PullPayload {
     }
 }
 
-/// Renders the patch of a full view (`clear` and a `put` per live message) once, so
-/// that every pull of the same version can reuse the bytes.
-pub fn render_full_view(messages: &[Message]) -> serde_json::Result<Arc<RawValue>> {
-    let patch = RowPatch {
-        clear: true,
-        messages,
-    };
-    serde_json::value::to_raw_value(&patch).map(Arc::from)
+/// One message's operation (`put`, or `del` for a tombstone), rendered to JSON once so
+/// that full views can be assembled from it without touching the row again.
+pub fn render_op(message: &Message) -> serde_json::Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(&PatchOp::from_message(message))
+}
+
+/// The patch of a full view: `clear`, then the given rendered operations as they are.
+pub fn assemble_full_view<'a>(
+    ops: impl Iterator<Item = &'a RawValue>,
+) -> serde_json::Result<Arc<RawValue>> {
+    let ops: Vec<&RawValue> = ops.collect();
+    serde_json::value::to_raw_value(&AssembledView(&ops)).map(Arc::from)
+}
+
+/// `clear` followed by pre-rendered operations.
+struct AssembledView<'a>(&'a [&'a RawValue]);
+
+impl Serialize for AssembledView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len() + 1))?;
+        seq.serialize_element(&PatchOp::Clear)?;
+        for op in self.0 {
+            seq.serialize_element(op)?;
+        }
+        seq.end()
+    }
 }
 
 /// The pull response body, borrowing the payload (no per-row allocation).

@@ -35,7 +35,8 @@ pub struct Services {
     pub metrics: Metrics,
     /// Turns `Authorization` headers into callers.
     pub auth: Authenticator,
-    /// The rendered full view of the latest version.
+    /// The full view (clear + every live message), rendered and kept up to date
+    /// incrementally.
     pub full_views: FullViewCache,
     /// Gathers concurrent pushes into shared write transactions.
     push_combiner: Combiner<PushJob, PushAnswer>,

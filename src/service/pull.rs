@@ -7,19 +7,18 @@
 //! cookie the client accepts as newer.
 
 use super::failure::{check_group, Failure};
-use super::full_view_cache::FullViewCache;
+use super::full_view_cache::{FullViewCache, ViewRead};
 use super::Services;
 use crate::auth::Caller;
 use crate::config::PullStrategy;
 use crate::db::{DbConn, TxMode};
 use crate::dto::{
-    render_full_view, smallest_cookie_above, PatchSource, ProtocolError, PullPayload, PullRequest,
-    RequestCookie, VersionType,
+    smallest_cookie_above, PatchSource, ProtocolError, PullPayload, PullRequest, RequestCookie,
+    VersionType,
 };
 use crate::error::ApiError;
 use crate::models::ServerState;
 use crate::repository::{ClientRepo, MessageRepo, ServerRepo};
-use std::sync::Arc;
 
 /// The answer to a pull.
 #[derive(Debug, Clone)]
@@ -46,7 +45,7 @@ impl Services {
             let state = ServerRepo::state(conn)?;
             match plan(cookie, &request.cookie, strategy, state) {
                 Plan::Unchanged(version) => Ok(PullPayload::unchanged(version)),
-                Plan::Full => full_view(conn, group_id, state.version, &self.full_views),
+                Plan::Full => full_view(conn, group_id, state, &self.full_views),
                 Plan::Since(from) => changes_since(conn, group_id, from, state.version),
                 Plan::ResetAbove(target) => Err(Failure::NeedsReset(target)),
             }
@@ -56,28 +55,9 @@ impl Services {
             other => other,
         };
         match payload {
-            Ok(payload) => Ok(PullOutcome::Patch(self.share_full_view(payload))),
+            Ok(payload) => Ok(PullOutcome::Patch(payload)),
             Err(failure) => Ok(PullOutcome::Refused(failure.into_refusal()?)),
         }
-    }
-
-    /// Renders a freshly read full view into the cache and answers from the rendered
-    /// bytes; other payloads pass through.
-    fn share_full_view(&self, mut payload: PullPayload) -> PullPayload {
-        if let PatchSource::Rows {
-            clear: true,
-            messages,
-        } = &payload.patch
-        {
-            match render_full_view(messages) {
-                Ok(view) => {
-                    self.full_views.put(payload.cookie, Arc::clone(&view));
-                    payload.patch = PatchSource::Rendered(view);
-                }
-                Err(e) => rocket::warn!("pull: cannot render the full view: {e}"),
-            }
-        }
-        payload
     }
 
     /// Raises the global version to `target` (so the new cookie is newer than the
@@ -95,7 +75,7 @@ impl Services {
             check_group(conn, caller, group_id)?;
             ServerRepo::raise_version(conn, target)?;
             let state = ServerRepo::state(conn)?;
-            full_view(conn, group_id, state.version, &self.full_views)
+            full_view(conn, group_id, state, &self.full_views)
         })
     }
 }
@@ -142,26 +122,23 @@ fn plan(
     }
 }
 
-/// `clear` plus every live message (from the cache when this version was rendered
-/// already) and the lastMutationID of every client of the group.
+/// `clear` plus every live message (from the cache, brought up to this snapshot) and
+/// the lastMutationID of every client of the group.
 fn full_view(
     conn: &mut DbConn,
     group_id: &str,
-    version: i64,
+    state: ServerState,
     cache: &FullViewCache,
 ) -> Result<PullPayload, Failure> {
     let last_mutation_id_changes = ClientRepo::mutation_ids_since(conn, group_id, i64::MIN)?;
-    let patch = match cache.get(version) {
-        Some(view) => PatchSource::Rendered(view),
-        None => PatchSource::Rows {
-            clear: true,
-            messages: MessageRepo::all_live(conn)?,
-        },
-    };
+    let view = cache.view(state.version, state.tombstone_horizon, |read| match read {
+        ViewRead::AllLive => MessageRepo::all_live(conn),
+        ViewRead::ChangedSince(version) => MessageRepo::changed_since(conn, version),
+    })?;
     Ok(PullPayload {
-        cookie: version,
+        cookie: state.version,
         last_mutation_id_changes,
-        patch,
+        patch: PatchSource::Rendered(view),
     })
 }
 
