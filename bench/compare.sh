@@ -3,7 +3,7 @@
 # side by side with the anchor (ANCHOR_TX_TRIES=1000), A/B interleaved, then replichat on a
 # fresh SQLite file, then the idle-SSE memory test; prints one table at the end.
 #
-#   bench/compare.sh                       # full matrix (~25 min on 2 cores)
+#   bench/compare.sh                       # full matrix (~30 min on 2 cores)
 #   RUNS=3 PUSH_SECONDS=10 PULL_SECONDS=5 OUT=/tmp/results bench/compare.sh
 #   ONLY="push poke" bench/compare.sh      # a subset: pull churn scale push poke scaleout sqlite idle
 #   PULL_STRATEGY=reset bench/compare.sh   # replichat's pull_strategy (default: version)
