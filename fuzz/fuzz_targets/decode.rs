@@ -4,7 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use replichat::dto::{
-    smallest_cookie_above, PullRequest, PushRequest, RequestCookie, VersionProbe,
+    replace_lone_surrogates, smallest_cookie_above, PullRequest, PushRequest, RequestCookie,
+    VersionProbe,
 };
 use replichat_fuzz::checks::MAX_SAFE_INTEGER;
 use replichat_fuzz::view::compare_cookies;
@@ -15,6 +16,13 @@ use std::cmp::Ordering;
 const FLOORS: [i64; 8] = [0, 1, 9, 10, 99, 12_345, 1 << 40, 1 << 52];
 
 fuzz_target!(|body: &[u8]| {
+    let mut replaced = body.to_vec();
+    replace_lone_surrogates(&mut replaced);
+    assert_eq!(replaced.len(), body.len());
+    if std::str::from_utf8(body).is_ok() {
+        assert!(std::str::from_utf8(&replaced).is_ok(), "replacement broke UTF-8");
+    }
+    let body = replaced.as_slice();
     let _ = serde_json::from_slice::<VersionProbe>(body);
     let _ = serde_json::from_slice::<PushRequest>(body);
     if let Ok(pull) = serde_json::from_slice::<PullRequest>(body) {

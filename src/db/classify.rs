@@ -98,13 +98,120 @@ pub fn is_connection_loss(e: &QueryError) -> bool {
     }
 }
 
-/// True for serialization failures, deadlocks, busy SQLite files and lost connections.
+/// Message fragments of errors that say the database is short of a resource (time,
+/// locks, disk, memory, connections) rather than that the transaction's data is wrong:
+/// PostgreSQL 57014, 55P03, 53100, 53200, 53300 and SQLite's FULL, NOMEM, IOERR,
+/// CANTOPEN, INTERRUPT. A mutation that meets one must not be put in error mode (that
+/// would drop it for good): the transaction is retried and, if the shortage lasts, the
+/// request answered 503 so that the client pushes again later.
+const RESOURCE_SHORTAGE: &[&str] = &[
+    "canceling statement due to",
+    "could not obtain lock",
+    "could not extend file",
+    "No space left on device",
+    "out of memory",
+    "too many clients",
+    "too many connections",
+    "remaining connection slots are reserved",
+    "database or disk is full",
+    "disk I/O error",
+    "unable to open database file",
+    "interrupted",
+];
+
+/// True for serialization failures, deadlocks, busy SQLite files, resource shortages
+/// and lost connections.
 pub fn is_transient_query_error(e: &QueryError) -> bool {
     match e {
         QueryError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
         QueryError::DatabaseError(_, info) => {
-            RETRYABLE.iter().any(|m| info.message().contains(m)) || is_connection_loss(e)
+            let message = info.message();
+            RETRYABLE
+                .iter()
+                .chain(RESOURCE_SHORTAGE)
+                .any(|m| message.contains(m))
+                || is_connection_loss(e)
         }
         _ => is_connection_loss(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::DatabaseErrorInformation;
+
+    struct Info(&'static str);
+
+    impl DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn error(kind: DatabaseErrorKind, message: &'static str) -> QueryError {
+        QueryError::DatabaseError(kind, Box::new(Info(message)))
+    }
+
+    #[test]
+    fn shortages_and_conflicts_are_retried_data_errors_are_not() {
+        for message in [
+            "canceling statement due to statement timeout",
+            "canceling statement due to lock timeout",
+            "could not extend file \"base/16384/16390\": No space left on device",
+            "out of memory",
+            "sorry, too many clients already",
+            "database or disk is full",
+            "disk I/O error",
+            "database is locked",
+            "could not serialize access due to concurrent update",
+            "terminating connection due to administrator command",
+        ] {
+            assert!(
+                is_transient_query_error(&error(DatabaseErrorKind::Unknown, message)),
+                "{message}"
+            );
+        }
+        for (kind, message) in [
+            (
+                DatabaseErrorKind::UniqueViolation,
+                "duplicate key value violates unique constraint \"message_pkey\"",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "invalid byte sequence for encoding \"UTF8\": 0x00",
+            ),
+            (
+                DatabaseErrorKind::CheckViolation,
+                "CHECK constraint failed: id = 1",
+            ),
+        ] {
+            assert!(
+                !is_transient_query_error(&error(kind, message)),
+                "{message}"
+            );
+        }
+        assert!(is_transient_query_error(&error(
+            DatabaseErrorKind::SerializationFailure,
+            "anything"
+        )));
     }
 }

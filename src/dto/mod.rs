@@ -3,6 +3,7 @@
 
 mod cookie;
 mod identifier;
+mod lone_surrogates;
 mod patch;
 mod protocol_error;
 mod pull;
@@ -10,6 +11,7 @@ mod push;
 
 pub use cookie::{smallest_cookie_above, RequestCookie};
 pub use identifier::MAX_IDENTIFIER_BYTES;
+pub use lone_surrogates::replace_lone_surrogates;
 pub use patch::{MessageKey, MessageValue, PatchOp};
 pub use protocol_error::{ProtocolError, VersionType};
 pub use pull::{

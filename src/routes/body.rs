@@ -1,5 +1,6 @@
 //! The request body guard: bounded, JSON content type, parsed on demand.
 
+use crate::dto::replace_lone_surrogates;
 use crate::error::ApiError;
 use crate::service::Services;
 use rocket::data::{self, ByteUnit, Data, FromData};
@@ -9,7 +10,8 @@ use rocket::request::Request;
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// The raw bytes of a JSON request body, at most the configured `body_limit`.
+/// The bytes of a JSON request body, at most the configured `body_limit`, with lone
+/// surrogate escapes replaced (see [`replace_lone_surrogates`]).
 #[derive(Debug)]
 pub struct JsonBody(Vec<u8>);
 
@@ -49,7 +51,11 @@ impl<'r> FromData<'r> for JsonBody {
             .state::<Arc<Services>>()
             .map_or(ByteUnit::Mebibyte(32), |s| s.config.body_limit);
         match data.open(limit).into_bytes().await {
-            Ok(bytes) if bytes.is_complete() => Outcome::Success(JsonBody(bytes.into_inner())),
+            Ok(bytes) if bytes.is_complete() => {
+                let mut bytes = bytes.into_inner();
+                replace_lone_surrogates(&mut bytes);
+                Outcome::Success(JsonBody(bytes))
+            }
             Ok(_) => fail(ApiError::payload_too_large(format!(
                 "request body is larger than the limit of {limit}"
             ))),

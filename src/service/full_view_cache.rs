@@ -94,6 +94,13 @@ impl Held {
     }
 }
 
+/// The full view of `rows` (the live messages) rendered afresh and not kept: for a
+/// transaction that may still fail to commit, whose view must not reach other pulls.
+pub fn render_uncached(rows: &[Message]) -> QueryResult<Arc<RawValue>> {
+    let ops = render_all(rows)?;
+    assemble_full_view(ops.values().map(AsRef::as_ref)).map_err(encoding)
+}
+
 fn render_all(rows: &[Message]) -> QueryResult<BTreeMap<String, Box<RawValue>>> {
     rows.iter()
         .filter(|row| !row.deleted)

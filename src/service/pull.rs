@@ -7,7 +7,7 @@
 //! cookie the client accepts as newer.
 
 use super::failure::{check_group, Failure};
-use super::full_view_cache::{FullViewCache, ViewRead};
+use super::full_view_cache::{render_uncached, FullViewCache, ViewRead};
 use super::Services;
 use crate::auth::Caller;
 use crate::config::PullStrategy;
@@ -45,7 +45,9 @@ impl Services {
             let state = ServerRepo::state(conn)?;
             match plan(cookie, &request.cookie, strategy, state) {
                 Plan::Unchanged(version) => Ok(PullPayload::unchanged(version)),
-                Plan::Full => full_view(conn, group_id, state, &self.full_views),
+                Plan::Full => {
+                    full_view(conn, group_id, state, ViewSource::Shared(&self.full_views))
+                }
                 Plan::Since(from) => changes_since(conn, group_id, from, state.version),
                 Plan::ResetAbove(target) => Err(Failure::NeedsReset(target)),
             }
@@ -61,7 +63,8 @@ impl Services {
     }
 
     /// Raises the global version to `target` (so the new cookie is newer than the
-    /// request's) and returns the full view, in one write transaction.
+    /// request's) and returns the full view, in one write transaction. The view is
+    /// rendered privately: its version exists only if the commit succeeds.
     fn reset_above(
         &self,
         caller: &Caller,
@@ -75,7 +78,7 @@ impl Services {
             check_group(conn, caller, group_id)?;
             ServerRepo::raise_version(conn, target)?;
             let state = ServerRepo::state(conn)?;
-            full_view(conn, group_id, state, &self.full_views)
+            full_view(conn, group_id, state, ViewSource::Private)
         })
     }
 }
@@ -122,19 +125,33 @@ fn plan(
     }
 }
 
-/// `clear` plus every live message (from the cache, brought up to this snapshot) and
-/// the lastMutationID of every client of the group.
+/// Where a full view comes from.
+#[derive(Debug, Clone, Copy)]
+enum ViewSource<'a> {
+    /// The shared cache, brought up to the snapshot: for snapshots of committed data.
+    Shared(&'a FullViewCache),
+    /// Read and rendered for this pull only: for a snapshot that includes this
+    /// transaction's own uncommitted write.
+    Private,
+}
+
+/// `clear` plus every live message and the lastMutationID of every client of the group.
 fn full_view(
     conn: &mut DbConn,
     group_id: &str,
     state: ServerState,
-    cache: &FullViewCache,
+    source: ViewSource<'_>,
 ) -> Result<PullPayload, Failure> {
     let last_mutation_id_changes = ClientRepo::mutation_ids_since(conn, group_id, i64::MIN)?;
-    let view = cache.view(state.version, state.tombstone_horizon, |read| match read {
-        ViewRead::AllLive => MessageRepo::all_live(conn),
-        ViewRead::ChangedSince(version) => MessageRepo::changed_since(conn, version),
-    })?;
+    let view = match source {
+        ViewSource::Shared(cache) => {
+            cache.view(state.version, state.tombstone_horizon, |read| match read {
+                ViewRead::AllLive => MessageRepo::all_live(conn),
+                ViewRead::ChangedSince(version) => MessageRepo::changed_since(conn, version),
+            })?
+        }
+        ViewSource::Private => render_uncached(&MessageRepo::all_live(conn)?)?,
+    };
     Ok(PullPayload {
         cookie: state.version,
         last_mutation_id_changes,

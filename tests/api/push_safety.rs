@@ -232,3 +232,74 @@ on_both_databases!(
         );
     }
 );
+
+/// Makes an insert of a message with content `slow` outlast the statement timeout.
+const PG_SLOW: &str = "
+    CREATE FUNCTION test_slow() RETURNS trigger AS $$ BEGIN
+        IF NEW.content = 'slow' THEN PERFORM pg_sleep(5); END IF;
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER test_slow BEFORE INSERT ON message
+        FOR EACH ROW EXECUTE FUNCTION test_slow();";
+
+/// SQLite cannot be filled up from outside the app's connections: the trigger fails
+/// the insert with the message SQLite gives for SQLITE_FULL.
+const SQLITE_FULL: &str = "
+    CREATE TRIGGER test_slow BEFORE INSERT ON message WHEN NEW.content = 'slow'
+    BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;";
+
+on_both_databases!(
+    a_resource_shortage_is_answered_503_and_never_drops_the_mutation,
+    config = |figment| figment
+        .merge(("statement_timeout_ms", 1000))
+        .merge(("transaction_attempts", 2)),
+    |app| {
+        let mut conn = app.direct();
+        conn.execute(match app.db {
+            Db::Postgres => PG_SLOW,
+            Db::Sqlite => SQLITE_FULL,
+        });
+        let body = push_body(
+            "g1",
+            vec![
+                create_message("c1", 1, "m1", "fine", 1),
+                create_message("c1", 2, "m2", "slow", 2),
+            ],
+        );
+        let answer = app
+            .post_raw(
+                "/api/replicache-push",
+                Some(ContentType::JSON),
+                Vec::new(),
+                body.to_string(),
+            )
+            .await;
+        assert_eq!(
+            answer.assert_json_error(Status::ServiceUnavailable),
+            "unavailable"
+        );
+        let pulled = normalized(&app.pull_ok("g1", json!(null)).await);
+        assert_eq!(
+            pulled["lastMutationIDChanges"],
+            json!({}),
+            "nothing applied"
+        );
+
+        // The shortage ends; the client's next push of the same batch applies both.
+        conn.execute(match app.db {
+            Db::Postgres => "DROP TRIGGER test_slow ON message",
+            Db::Sqlite => "DROP TRIGGER test_slow",
+        });
+        app.push_ok(
+            "g1",
+            body["mutations"].as_array().cloned().unwrap_or_default(),
+        )
+        .await;
+        let pulled = normalized(&app.pull_ok("g1", json!(null)).await);
+        assert_eq!(pulled["lastMutationIDChanges"], json!({"c1": 2}));
+        assert_eq!(
+            pulled["patch"],
+            json!([clear(), put("m1", "fine", 1), put("m2", "slow", 2)])
+        );
+    }
+);

@@ -116,3 +116,93 @@ on_both_databases!(string_cookie_with_long_digits_gets_a_newer_cookie, |app| {
         unchanged(&cache.cookie)
     );
 });
+
+on_both_databases!(
+    lone_surrogate_escapes_become_replacement_characters,
+    |app| {
+        // A JavaScript string may hold half an emoji, which JSON.stringify writes as a lone
+        // surrogate escape. Refusing the body would block the client forever (it resends
+        // the same mutations on every push); the server stores U+FFFD instead, as a
+        // browser's UTF-8 encoder does.
+        let push = r#"{"pushVersion": 1, "clientGroupID": "g1", "mutations": [
+        {"clientID": "c1", "id": 1, "name": "createMessage", "timestamp": 1,
+         "args": {"id": "m1", "from": "\ud83d", "content": "cut \ud83d\ude00\ud83d", "order": 1}}]}"#;
+        let answer = app
+            .post_raw(
+                "/api/replicache-push",
+                Some(ContentType::JSON),
+                vec![],
+                push,
+            )
+            .await;
+        assert_eq!((answer.status, answer.json()), (Status::Ok, json!({})));
+        let pulled = normalized(&app.pull_ok("g1", json!(null)).await);
+        assert_eq!(pulled["lastMutationIDChanges"], json!({"c1": 1}));
+        assert_eq!(
+            pulled["patch"],
+            json!([clear(), {"op": "put", "key": "message/m1",
+            "value": message_value("\u{FFFD}", "cut \u{1F600}\u{FFFD}", 1)}])
+        );
+        let pull = r#"{"pullVersion": 1, "clientGroupID": "g1", "cookie": "\udc00",
+                   "profileID": "p", "schemaVersion": ""}"#;
+        let answer = app
+            .post_raw(
+                "/api/replicache-pull",
+                Some(ContentType::JSON),
+                vec![],
+                pull,
+            )
+            .await;
+        assert_eq!(answer.status, Status::Ok, "{}", answer.body);
+        assert_pull_response_shape(&answer.json());
+    }
+);
+
+/// Fails the commit of the transaction that sets the global version to 50.
+const PG_FAIL_COMMIT_AT_50: &str = "
+    CREATE FUNCTION test_fail_commit() RETURNS trigger AS $$ BEGIN
+        RAISE EXCEPTION 'commit failure injected by the test';
+    END $$ LANGUAGE plpgsql;
+    CREATE CONSTRAINT TRIGGER test_fail_commit AFTER UPDATE ON replicache_server
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.version = 50)
+        EXECUTE FUNCTION test_fail_commit();";
+
+/// The same on SQLite: a deferred foreign key violation, checked at commit.
+const SQLITE_FAIL_COMMIT_AT_50: &str = "
+    CREATE TABLE test_parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE test_child (
+        parent INTEGER REFERENCES test_parent (id) DEFERRABLE INITIALLY DEFERRED);
+    CREATE TRIGGER test_fail_commit AFTER UPDATE ON replicache_server
+        WHEN NEW.version = 50
+    BEGIN INSERT INTO test_child (parent) VALUES (999); END;";
+
+on_both_databases!(a_reset_whose_commit_fails_leaves_no_view_behind, |app| {
+    // A cookie ahead of the server makes the pull raise the global version in a write
+    // transaction. Its view used to be kept for later pulls before the commit; when
+    // the commit failed, version 50 was reached later by other writes and full pulls
+    // at 50 were served the view of the failed transaction.
+    let mut conn = app.direct();
+    conn.execute(match app.db {
+        Db::Postgres => PG_FAIL_COMMIT_AT_50,
+        Db::Sqlite => SQLITE_FAIL_COMMIT_AT_50,
+    });
+    app.push_ok("g1", vec![create_message("c1", 1, "m0", "first", 0)])
+        .await;
+    let (status, body) = app.pull(&pull_body("g1", json!(49))).await;
+    assert_ne!(status, Status::Ok, "the commit was made to fail: {body}");
+    conn.execute(match app.db {
+        Db::Postgres => "DROP TRIGGER test_fail_commit ON replicache_server",
+        Db::Sqlite => "DROP TRIGGER test_fail_commit",
+    });
+    let mut sent = 1;
+    while conn.number("SELECT version AS n FROM replicache_server") < 50 {
+        sent += 1;
+        let id = format!("m{sent}");
+        app.push_ok("g1", vec![create_message("c1", sent, &id, "later", sent)])
+            .await;
+    }
+    let pulled = app.pull_ok("g1", json!(null)).await;
+    assert_eq!(pulled["cookie"], json!(50));
+    let messages = pulled["patch"].as_array().map_or(0, Vec::len) - 1;
+    assert_eq!(messages as i64, sent, "every message at version 50");
+});
