@@ -20,7 +20,10 @@ fuzz_target!(|body: &[u8]| {
     replace_lone_surrogates(&mut replaced);
     assert_eq!(replaced.len(), body.len());
     if std::str::from_utf8(body).is_ok() {
-        assert!(std::str::from_utf8(&replaced).is_ok(), "replacement broke UTF-8");
+        assert!(
+            std::str::from_utf8(&replaced).is_ok(),
+            "replacement broke UTF-8"
+        );
     }
     let body = replaced.as_slice();
     let _ = serde_json::from_slice::<VersionProbe>(body);

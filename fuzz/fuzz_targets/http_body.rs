@@ -14,11 +14,7 @@ fuzz_target!(|body: &[u8]| {
         for server in [Server::Version, Server::Reset] {
             let answer = app.post(server, PULL, Some(ContentType::JSON), body);
             if let Some(response) = checks::pull_answer(&answer) {
-                // Decoded as the server does, lone surrogate escapes replaced.
-                let mut decodable = body.to_vec();
-                replichat::dto::replace_lone_surrogates(&mut decodable);
-                let request: replichat::dto::PullRequest = serde_json::from_slice(&decodable)
-                    .expect("a pull response to a decodable body");
+                let request = checks::decoded_pull_request(body);
                 checks::cookie_progress(&request.cookie, &response);
             }
         }

@@ -4,7 +4,7 @@
 
 use crate::app::Answer;
 use crate::view::{assert_pull_response_shape, compare_cookies};
-use replichat::dto::smallest_cookie_above;
+use replichat::dto::{replace_lone_surrogates, smallest_cookie_above, PullRequest};
 use rocket::http::{ContentType, Status};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -21,6 +21,19 @@ const EXPECTED_ERRORS: [Status; 3] = [
     Status::Forbidden,
     Status::PayloadTooLarge,
 ];
+
+/// A pull request body decoded as the server decodes it (lone surrogate escapes read as
+/// U+FFFD), panicking when the server answered a body it could not have decoded.
+pub fn decoded_pull_request(body: &[u8]) -> PullRequest {
+    let mut decodable = body.to_vec();
+    replace_lone_surrogates(&mut decodable);
+    serde_json::from_slice(&decodable).unwrap_or_else(|e| {
+        panic!(
+            "a pull response to an undecodable body ({e}): {}",
+            String::from_utf8_lossy(body)
+        )
+    })
+}
 
 /// The answer's body as JSON, panicking with the whole answer when it is not.
 fn json_body(answer: &Answer) -> Value {

@@ -593,8 +593,7 @@ impl<'a> Runner<'a> {
 
     /// Checks the answered cookie against the request's, as the server decoded it.
     fn cookie_progress(&mut self, body: &str, response: &Value) {
-        let request: replichat::dto::PullRequest = serde_json::from_str(body)
-            .unwrap_or_else(|e| panic!("a pull response to an undecodable body ({e}): {body}"));
+        let request = checks::decoded_pull_request(body.as_bytes());
         checks::cookie_progress(&request.cookie, response);
         self.issued.push(response["cookie"].clone());
     }
