@@ -11,6 +11,7 @@
 #   REPLICHAT_BIN      server binary to test (default: `cargo build`, target/debug/replichat)
 #   E2E_PROFILE        release: build and test target/release/replichat instead
 #   E2E_SKIP_INSTALL   1: skip apt-get and npm ci (dependencies already in place)
+#   E2E_SUITE_TIMEOUT  seconds before a suite is killed and counted failed (default 600)
 #
 # Exits non-zero if anything fails. Logs and screenshots: tests/e2e/artifacts/.
 set -uo pipefail
@@ -73,7 +74,8 @@ run_suite() {
   local tap="$ARTIFACTS/$name.tap"
   step "$name"
   local start=$SECONDS
-  E2E_DB="$db" node --test --test-concurrency=1 \
+  # A hard limit, so a process left behind cannot hang CI: each suite takes under 1 min.
+  E2E_DB="$db" timeout --kill-after=10 "${E2E_SUITE_TIMEOUT:-600}" node --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
     "$@"

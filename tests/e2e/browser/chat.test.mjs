@@ -172,8 +172,16 @@ test(`chat page in two Chromium contexts [${backend()}]`, { timeout: 120_000 }, 
     e.message += `\nserver log: ${server.logPath}${problems.length ? `\npage problems:\n${problems.join("\n")}` : ""}`;
     throw e;
   } finally {
-    await chromium.close();
-    await server.dispose();
-    database.drop();
+    // Each cleanup runs even when an earlier one fails: a server left running would
+    // keep the test runner waiting.
+    try {
+      await chromium.close();
+    } finally {
+      try {
+        await server.dispose();
+      } finally {
+        database.drop();
+      }
+    }
   }
 });

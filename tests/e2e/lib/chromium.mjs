@@ -35,7 +35,8 @@ export async function launchChromium() {
   const child = spawn(
     CHROMIUM,
     [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group, so close() can end the helper processes with it.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   const exited = new Promise((resolve) => child.once("exit", resolve));
   let stderr = "";
@@ -60,14 +61,29 @@ export async function launchChromium() {
     async close() {
       await browser.close().catch(() => {});
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
+        signalGroup(child, "SIGTERM");
         const done = await Promise.race([exited.then(() => true), sleep(5000, false, { ref: false })]);
         if (!done) {
-          child.kill("SIGKILL");
+          signalGroup(child, "SIGKILL");
           await exited;
         }
       }
-      rmSync(profile, { recursive: true, force: true });
+      // Helper processes that outlive the main one may still be writing the profile.
+      signalGroup(child, "SIGKILL");
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (e) {
+        console.warn(`could not remove the Chromium profile ${profile}: ${e.message}`);
+      }
     },
   };
+}
+
+/** Sends `signal` to the process group of `child`; a group already gone is fine. */
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: nothing left to signal.
+  }
 }
