@@ -1,6 +1,7 @@
 //! Token verification for `auth = "jwt"`.
 
 use super::Caller;
+use crate::dto::MAX_IDENTIFIER_BYTES;
 use crate::error::ApiError;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -81,7 +82,12 @@ impl Authenticator {
         };
         let mut validation = Validation::new(algorithm);
         validation.leeway = settings.leeway_secs;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_nbf = true;
+        // A configured issuer or audience must be present, not only right when present.
+        let mut required = vec!["exp", "sub"];
+        required.extend((!settings.issuer.is_empty()).then_some("iss"));
+        required.extend((!settings.audience.is_empty()).then_some("aud"));
+        validation.set_required_spec_claims(&required);
         if !settings.issuer.is_empty() {
             validation.set_issuer(&[settings.issuer]);
         }
@@ -107,8 +113,12 @@ impl Authenticator {
         }
         let data = decode::<Claims>(token, key, validation)
             .map_err(|e| ApiError::unauthorized(format!("invalid token: {e}")))?;
-        if data.claims.sub.is_empty() {
-            return Err(ApiError::unauthorized("invalid token: empty sub claim"));
+        let sub = &data.claims.sub;
+        // The user id is stored as text: no NUL (PostgreSQL refuses it), bounded length.
+        if sub.is_empty() || sub.contains('\0') || sub.len() > MAX_IDENTIFIER_BYTES {
+            return Err(ApiError::unauthorized(
+                "invalid token: sub claim must be 1 to 512 bytes without NUL",
+            ));
         }
         Ok(Caller {
             user_id: data.claims.sub,
@@ -146,13 +156,21 @@ mod tests {
     use super::*;
     use jsonwebtoken::{encode, EncodingKey, Header};
 
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
     fn hs256(secret: &str) -> Authenticator {
+        hs256_for(secret, "", "")
+    }
+
+    fn hs256_for(secret: &str, issuer: &str, audience: &str) -> Authenticator {
         let settings = JwtSettings {
             algorithm: "HS256",
             secret,
             public_key: "",
-            issuer: "",
-            audience: "",
+            issuer,
+            audience,
             leeway_secs: 0,
         };
         match Authenticator::new(AuthMode::Jwt, settings) {
@@ -162,11 +180,14 @@ mod tests {
     }
 
     fn token(secret: &str, sub: &str, exp_offset: i64) -> String {
-        let exp = chrono::Utc::now().timestamp() + exp_offset;
-        let claims = serde_json::json!({"sub": sub, "exp": exp});
+        let exp = now() + exp_offset;
+        signed(secret, &serde_json::json!({"sub": sub, "exp": exp}))
+    }
+
+    fn signed(secret: &str, claims: &serde_json::Value) -> String {
         encode(
             &Header::default(),
-            &claims,
+            claims,
             &EncodingKey::from_secret(secret.as_bytes()),
         )
         .unwrap_or_default()
@@ -188,6 +209,38 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_issuer_and_audience_are_required() {
+        let auth = hs256_for("s3cret", "me", "app");
+        let exp = now() + 600;
+        let claims = [
+            (
+                serde_json::json!({"sub": "z", "exp": exp, "iss": "me", "aud": "app"}),
+                Ok(200),
+            ),
+            (
+                serde_json::json!({"sub": "z", "exp": exp, "iss": "me"}),
+                Err(401),
+            ),
+            (
+                serde_json::json!({"sub": "z", "exp": exp, "aud": "app"}),
+                Err(401),
+            ),
+            (
+                serde_json::json!({"sub": "z", "exp": exp, "iss": "you", "aud": "app"}),
+                Err(401),
+            ),
+        ];
+        for (claims, expected) in claims {
+            let result = auth.authenticate(Some(&signed("s3cret", &claims)));
+            assert_eq!(
+                result.map(|_| 200).map_err(|e| e.status.code),
+                expected,
+                "{claims}"
+            );
+        }
+    }
+
+    #[test]
     fn missing_forged_and_expired_tokens_are_401() {
         let auth = hs256("s3cret");
         for header in [
@@ -196,6 +249,12 @@ mod tests {
             Some(format!("Bearer {}", token("other", "alice", 60))),
             Some(format!("Bearer {}", token("s3cret", "alice", -120))),
             Some("Bearer not.a.jwt".to_string()),
+            Some(token("s3cret", "al\0ice", 60)),
+            Some(token("s3cret", &"u".repeat(MAX_IDENTIFIER_BYTES + 1), 60)),
+            Some(signed(
+                "s3cret",
+                &serde_json::json!({"sub": "alice", "exp": now() + 600, "nbf": now() + 3600}),
+            )),
         ] {
             let result = auth.authenticate(header.as_deref());
             assert_eq!(result.map_err(|e| e.status.code), Err(401), "{header:?}");
