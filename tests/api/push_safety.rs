@@ -201,10 +201,7 @@ on_both_databases!(
     a_permanent_database_error_puts_only_its_mutation_in_error_mode,
     |app| {
         let mut conn = app.direct();
-        conn.execute(match app.db {
-            Db::Postgres => PG_POISON,
-            Db::Sqlite => SQLITE_POISON,
-        });
+        conn.execute_either(PG_POISON, SQLITE_POISON);
         // Pushed together, so the new messages would be inserted in one write: the
         // failing write must be pinned on m2 alone, in this push and in the other.
         let first = push_body(
@@ -255,10 +252,7 @@ on_both_databases!(
         .merge(("transaction_attempts", 2)),
     |app| {
         let mut conn = app.direct();
-        conn.execute(match app.db {
-            Db::Postgres => PG_SLOW,
-            Db::Sqlite => SQLITE_FULL,
-        });
+        conn.execute_either(PG_SLOW, SQLITE_FULL);
         let body = push_body(
             "g1",
             vec![
@@ -286,10 +280,10 @@ on_both_databases!(
         );
 
         // The shortage ends; the client's next push of the same batch applies both.
-        conn.execute(match app.db {
-            Db::Postgres => "DROP TRIGGER test_slow ON message",
-            Db::Sqlite => "DROP TRIGGER test_slow",
-        });
+        conn.execute_either(
+            "DROP TRIGGER test_slow ON message",
+            "DROP TRIGGER test_slow",
+        );
         app.push_ok(
             "g1",
             body["mutations"].as_array().cloned().unwrap_or_default(),

@@ -182,18 +182,15 @@ on_both_databases!(a_reset_whose_commit_fails_leaves_no_view_behind, |app| {
     // the commit failed, version 50 was reached later by other writes and full pulls
     // at 50 were served the view of the failed transaction.
     let mut conn = app.direct();
-    conn.execute(match app.db {
-        Db::Postgres => PG_FAIL_COMMIT_AT_50,
-        Db::Sqlite => SQLITE_FAIL_COMMIT_AT_50,
-    });
+    conn.execute_either(PG_FAIL_COMMIT_AT_50, SQLITE_FAIL_COMMIT_AT_50);
     app.push_ok("g1", vec![create_message("c1", 1, "m0", "first", 0)])
         .await;
     let (status, body) = app.pull(&pull_body("g1", json!(49))).await;
     assert_ne!(status, Status::Ok, "the commit was made to fail: {body}");
-    conn.execute(match app.db {
-        Db::Postgres => "DROP TRIGGER test_fail_commit ON replicache_server",
-        Db::Sqlite => "DROP TRIGGER test_fail_commit",
-    });
+    conn.execute_either(
+        "DROP TRIGGER test_fail_commit ON replicache_server",
+        "DROP TRIGGER test_fail_commit",
+    );
     let mut sent = 1;
     while conn.number("SELECT version AS n FROM replicache_server") < 50 {
         sent += 1;

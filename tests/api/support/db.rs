@@ -121,6 +121,15 @@ impl DirectConn {
         result.unwrap_or_else(|e| panic!("test SQL failed: {e}\n{sql}"));
     }
 
+    /// Runs `postgres` or `sqlite`, whichever matches this connection's database.
+    pub fn execute_either(&mut self, postgres: &str, sqlite: &str) {
+        let sql = match self {
+            DirectConn::Pg(_) => postgres,
+            DirectConn::Sqlite(_) => sqlite,
+        };
+        self.execute(sql);
+    }
+
     /// Runs a query returning one row with one BIGINT column named `n`.
     pub fn number(&mut self, sql: &str) -> i64 {
         let query = diesel::sql_query(sql);
