@@ -1,12 +1,16 @@
 //! replichat: a Replicache (protocol v1) sync backend for the BYOB chat app.
 //!
-//! Layers: `routes` (HTTP) -> `service` (protocol rules, transactions) ->
-//! `repository` (Diesel queries over `schema`/`models`); `dto` holds the wire types.
+//! This file is the composition root: the one place that reads the configuration and
+//! builds every component from its own settings, handing each route stage, fairing and
+//! background task only what it uses. Below it the layers point one way:
+//! `routes` (HTTP) → `service` (protocol rules, transactions) → `repository` (Diesel
+//! queries) → `models`/`schema`, with `db`, `dto`, `domain`, `poke`, `auth`, `error`
+//! and `observability` underneath. README.md has the code map.
 
 pub mod auth;
-mod background;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod dto;
 pub mod error;
 pub mod models;
@@ -17,13 +21,16 @@ pub mod routes;
 pub mod schema;
 pub mod service;
 
+use auth::Authenticator;
 use config::AppConfig;
-use db::Database;
-use poke::PokeHub;
+use db::{Backend, Database};
+use observability::{Metrics, RequestLog};
+use poke::{PgPokeChannel, PokeHub, Poker};
 use rocket::fairing::{self, AdHoc};
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
-use service::Services;
+use routes::BodyLimit;
+use service::{GcService, PullService, PushService};
 use std::sync::Arc;
 
 /// The application as configured by `Rocket.toml`, `ROCKET_*` and `DATABASE_URL`.
@@ -32,25 +39,13 @@ pub fn rocket() -> Rocket<Build> {
 }
 
 /// The application over an explicit figment: the one way it is built (tests use it).
+/// The configuration is read, the database opened and migrated, and everything else
+/// assembled when Rocket ignites; a failure there stops the launch with its reason.
 pub fn build(figment: Figment) -> Rocket<Build> {
-    // An invalid configuration is reported by the database fairing at ignite.
-    let web_dir = AppConfig::from_figment(&figment)
-        .map(|config| config.web_dir)
-        .unwrap_or_else(|_| AppConfig::default().web_dir);
-    rocket::custom(figment)
-        .attach(AdHoc::try_on_ignite("replichat database", open_database))
-        .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
-            Box::pin(background::start(rocket))
-        }))
-        .attach(routes::Cors)
-        .attach(observability::RequestLog)
-        .mount("/", routes::all())
-        .mount("/", routes::web_files(&web_dir))
-        .register("/", routes::catchers())
+    rocket::custom(figment).attach(AdHoc::try_on_ignite("replichat", assemble))
 }
 
-/// Reads the settings, connects, migrates and puts [`Services`] in managed state.
-async fn open_database(rocket: Rocket<Build>) -> fairing::Result {
+async fn assemble(rocket: Rocket<Build>) -> fairing::Result {
     let config = match AppConfig::from_figment(rocket.figment()) {
         Ok(config) => config,
         Err(e) => {
@@ -58,52 +53,109 @@ async fn open_database(rocket: Rocket<Build>) -> fairing::Result {
             return Err(rocket);
         }
     };
-    let setup = rocket::tokio::task::spawn_blocking(move || {
-        let db = Database::connect(&config)?;
-        let applied = db::run_migrations(&db)?;
-        Ok::<_, db::DbError>((db, config, applied))
-    })
-    .await;
-    match setup {
-        Ok(Ok((db, config, applied))) => {
-            for version in &applied {
-                rocket::info!("applied migration {version}");
-            }
-            rocket::info!(
-                "replichat on {:?} ({}), pull strategy {:?}",
-                db.backend(),
-                redact(&config.database_url),
-                config.pull_strategy
-            );
-            match Services::new(db, config, PokeHub::new()) {
-                Ok(services) => Ok(rocket.manage(Arc::new(services))),
-                Err(e) => {
-                    rocket::error!("invalid replichat configuration: {e}");
-                    Err(rocket)
-                }
-            }
-        }
+    match rocket::tokio::task::spawn_blocking(move || App::open(config)).await {
+        Ok(Ok(app)) => Ok(app.install(rocket)),
         Ok(Err(e)) => {
-            rocket::error!("cannot open the database: {e}");
+            rocket::error!("{e}");
             Err(rocket)
         }
         Err(e) => {
-            rocket::error!("database set-up task failed: {e}");
+            rocket::error!("replichat set-up task failed: {e}");
             Err(rocket)
         }
     }
 }
 
-/// A database URL without its password, for logs.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
+/// Every component, built from the configuration.
+struct App {
+    config: AppConfig,
+    db: Arc<Database>,
+    metrics: Arc<Metrics>,
+    hub: PokeHub,
+    channel: Option<PgPokeChannel>,
+    authenticator: Authenticator,
+    push: PushService,
+    pull: PullService,
+    gc: GcService,
+}
+
+impl App {
+    /// Connects and migrates the database, then builds the services on it.
+    fn open(config: AppConfig) -> Result<App, String> {
+        let db = Database::connect(&config.database)
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let applied =
+            db::run_migrations(&db).map_err(|e| format!("cannot open the database: {e}"))?;
+        for version in &applied {
+            rocket::info!("applied migration {version}");
         }
-        _ => url.to_string(),
+        rocket::info!(
+            "replichat on {:?} ({}), pull strategy {:?}",
+            db.backend(),
+            config.database.redacted_url(),
+            config.protocol.pull_strategy
+        );
+        let authenticator = Authenticator::new(&config.auth)
+            .map_err(|e| format!("invalid replichat configuration: {e}"))?;
+        let metrics = Metrics::new(db.retry_counter()).map_err(|e| format!("metrics: {e}"))?;
+        let (db, metrics, hub) = (Arc::new(db), Arc::new(metrics), PokeHub::new());
+        let (poker, channel) = match db.backend() {
+            Backend::Postgres => {
+                let url = config.database.database_url.clone();
+                let (poker, channel) = Poker::over_postgres(hub.clone(), url);
+                (poker, Some(channel))
+            }
+            Backend::Sqlite => (Poker::in_process(hub.clone()), None),
+        };
+        let protocol = config.protocol.clone();
+        Ok(App {
+            push: PushService::new(
+                Arc::clone(&db),
+                protocol.clone(),
+                poker,
+                Arc::clone(&metrics),
+            ),
+            pull: PullService::new(Arc::clone(&db), protocol),
+            gc: GcService::new(Arc::clone(&db), config.gc.clone()),
+            config,
+            db,
+            metrics,
+            hub,
+            channel,
+            authenticator,
+        })
+    }
+
+    /// Mounts every stage, attaches the fairings and schedules the background tasks.
+    fn install(self, rocket: Rocket<Build>) -> Rocket<Build> {
+        let config = self.config;
+        let body_limit = BodyLimit(config.http.body_limit);
+        let pokes_sent = self.metrics.pokes_sent.clone();
+        let sync = routes::replicache::stage(self.push, self.pull, self.authenticator, body_limit);
+        let (channel, gc) = (self.channel, self.gc);
+        rocket
+            .attach(sync)
+            .attach(routes::poke::stage(
+                self.hub.clone(),
+                &config.pokes,
+                pokes_sent,
+            ))
+            .attach(routes::health::stage(
+                self.db,
+                Arc::clone(&self.metrics),
+                self.hub,
+            ))
+            .attach(routes::cors::stage(config.http.cors_allow_origin))
+            .attach(routes::root::stage(config.http.web_dir))
+            .attach(routes::catchers::stage())
+            .attach(RequestLog::new(&config.logging, self.metrics))
+            .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
+                Box::pin(async move {
+                    if let Some(channel) = channel {
+                        channel.spawn(rocket.shutdown());
+                    }
+                    gc.spawn_sweeper(rocket.shutdown());
+                })
+            }))
     }
 }

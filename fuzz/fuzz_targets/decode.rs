@@ -3,12 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use replichat::domain::js_number::MAX_SAFE_INTEGER;
+use replichat::domain::Version;
 use replichat::dto::{
-    replace_lone_surrogates, smallest_cookie_above, PullRequest, PushRequest, RequestCookie,
-    VersionProbe,
+    decode_request, replace_lone_surrogates, smallest_cookie_above, PullRequest, PushRequest,
+    RequestCookie, Versioned,
 };
-use replichat_fuzz::checks::MAX_SAFE_INTEGER;
-use replichat_fuzz::view::compare_cookies;
+use replichat_test_support::view::compare_cookies;
 use serde_json::{json, Value};
 use std::cmp::Ordering;
 
@@ -26,9 +27,8 @@ fuzz_target!(|body: &[u8]| {
         );
     }
     let body = replaced.as_slice();
-    let _ = serde_json::from_slice::<VersionProbe>(body);
-    let _ = serde_json::from_slice::<PushRequest>(body);
-    if let Ok(pull) = serde_json::from_slice::<PullRequest>(body) {
+    let _ = decode_request::<PushRequest>(body);
+    if let Ok(Versioned::Supported(pull)) = decode_request::<PullRequest>(body) {
         check_cookie(&pull.cookie);
     }
     if let Ok(value) = serde_json::from_slice::<Value>(body) {
@@ -40,11 +40,12 @@ fuzz_target!(|body: &[u8]| {
 /// is at least the floor, safe, and newer in the client's order.
 fn check_cookie(cookie: &Value) {
     if let RequestCookie::Version(v) = RequestCookie::parse(cookie) {
-        assert_eq!(cookie.as_i64(), Some(v), "{cookie}");
-        assert!((0..=MAX_SAFE_INTEGER).contains(&v), "{cookie}");
+        assert_eq!(cookie.as_i64(), Some(v.get()), "{cookie}");
+        assert!((0..=MAX_SAFE_INTEGER).contains(&v.get()), "{cookie}");
     }
     for floor in FLOORS {
-        if let Some(found) = smallest_cookie_above(floor, cookie) {
+        let found = smallest_cookie_above(Version::new(floor), cookie).map(Version::get);
+        if let Some(found) = found {
             assert!(
                 (floor..=MAX_SAFE_INTEGER).contains(&found),
                 "{found} from {floor} for {cookie}"

@@ -1,14 +1,14 @@
 //! The application under test: two instances (one per pull strategy) over one scratch
 //! database, built once per process and driven through Rocket's blocking client.
 
-use crate::testdb::TestDb;
-use diesel::connection::SimpleConnection;
-use replichat::db::{DbError, TxMode};
-use replichat::service::Services;
-use rocket::figment::Figment;
+use replichat::config::AppConfig;
+use replichat::service::{MutationLimits, PullStrategy};
+use replichat_test_support::config::{figment, test_config};
+use replichat_test_support::database::{Db, DirectConn, TestDb, PG_ENV};
+use rocket::data::ByteUnit;
 use rocket::http::{ContentType, Status};
 use rocket::local::blocking::Client;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 /// The push endpoint.
 pub const PUSH: &str = "/api/replicache-push";
@@ -17,7 +17,7 @@ pub const PULL: &str = "/api/replicache-pull";
 
 /// The largest body the fuzzed app accepts: small, so that generated bodies reach the
 /// 413 answer as well.
-pub const BODY_LIMIT: &str = "64 KiB";
+pub const BODY_LIMIT: ByteUnit = ByteUnit::Kibibyte(64);
 /// Argument bounds, small so that short inputs reach them.
 pub const MAX_ID_LEN: usize = 12;
 /// See [`MAX_ID_LEN`].
@@ -48,10 +48,12 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// The two instances of the application.
+/// The two instances of the application, and a connection of the harness's own to
+/// their database.
 pub struct App {
     version: Client,
     reset: Client,
+    direct: Mutex<DirectConn>,
 }
 
 /// The scratch database, dropped (file or PostgreSQL database removed) at exit.
@@ -82,24 +84,25 @@ impl App {
     /// Builds both instances over a fresh database: SQLite in a temporary directory,
     /// or, when `REPLICHAT_TEST_PG` names an admin URL, a new PostgreSQL database.
     fn open() -> App {
-        let postgres = std::env::var_os(crate::testdb::PG_ENV).is_some();
-        let (scratch, url) = if postgres {
-            TestDb::postgres("fuzz").expect("REPLICHAT_TEST_PG is set")
+        let db = if std::env::var_os(PG_ENV).is_some() {
+            Db::Postgres
         } else {
-            TestDb::sqlite()
+            Db::Sqlite
         };
+        let (scratch, url) = TestDb::new(db, "fuzz");
         *SCRATCH.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
         // SAFETY: registers a plain function without captured state; it only runs at exit.
         unsafe {
             atexit(drop_scratch);
         }
-        let start = |strategy: &str| {
-            Client::untracked(replichat::build(figment(&url, strategy)))
-                .unwrap_or_else(|e| panic!("the {strategy} instance does not start: {e}"))
+        let start = |strategy: PullStrategy| {
+            Client::untracked(replichat::build(figment(&config(&url, strategy))))
+                .unwrap_or_else(|e| panic!("the {strategy:?} instance does not start: {e}"))
         };
         App {
-            version: start("version"),
-            reset: start("reset"),
+            version: start(PullStrategy::Version),
+            reset: start(PullStrategy::Reset),
+            direct: Mutex::new(DirectConn::open(db, &url)),
         }
     }
 
@@ -109,17 +112,8 @@ impl App {
     /// pulls at that same version may be answered with it. That changes which
     /// messages a patch lists, never its shape, status or cookie.)
     pub fn reset(&self) {
-        let services = self
-            .version
-            .rocket()
-            .state::<Arc<Services>>()
-            .expect("the app manages its services");
-        services
-            .db
-            .transaction(TxMode::Write, |conn| {
-                replichat::with_conn!(conn, c => c.batch_execute(RESET_SQL)).map_err(DbError::from)
-            })
-            .expect("the database resets");
+        let mut direct = self.direct.lock().unwrap_or_else(PoisonError::into_inner);
+        direct.execute(&format!("BEGIN; {RESET_SQL}; COMMIT"));
     }
 
     /// POSTs `body` to `path` on `server`, with `content_type` when given.
@@ -148,18 +142,18 @@ impl App {
 }
 
 /// The configuration of one instance: quiet, no background sweeper, small limits.
-/// Starts from Rocket's defaults, not from `Rocket.toml` or the environment.
-fn figment(url: &str, strategy: &str) -> Figment {
-    Figment::from(rocket::Config::debug_default())
-        .merge(("database_url", url))
-        .merge(("pull_strategy", strategy))
-        .merge(("log_level", "off"))
-        .merge(("cli_colors", false))
-        .merge(("request_log", false))
-        .merge(("pool_size", 2))
-        .merge(("gc_interval_secs", 0))
-        .merge(("body_limit", BODY_LIMIT))
-        .merge(("max_message_id_len", MAX_ID_LEN))
-        .merge(("max_sender_len", MAX_TEXT_LEN))
-        .merge(("max_content_len", MAX_TEXT_LEN))
+/// Starts from the defaults, not from `Rocket.toml` or the environment.
+fn config(url: &str, strategy: PullStrategy) -> AppConfig {
+    let mut config = test_config(url);
+    config.protocol.pull_strategy = strategy;
+    config.logging.request_log = false;
+    config.database.pool_size = 2;
+    config.gc.gc_interval_secs = 0;
+    config.http.body_limit = BODY_LIMIT;
+    config.protocol.limits = MutationLimits {
+        max_message_id_len: MAX_ID_LEN,
+        max_sender_len: MAX_TEXT_LEN,
+        max_content_len: MAX_TEXT_LEN,
+    };
+    config
 }

@@ -3,16 +3,14 @@
 //! Every check panics on a violation, which libFuzzer reports as a crash.
 
 use crate::app::Answer;
-use crate::view::{assert_pull_response_shape, compare_cookies};
+use replichat_test_support::view::{assert_pull_response_shape, compare_cookies};
+use replichat::domain::js_number::{MAX_RAISED_VERSION, MAX_SAFE_INTEGER};
+use replichat::domain::Version;
 use replichat::dto::{replace_lone_surrogates, smallest_cookie_above, PullRequest};
 use rocket::http::{ContentType, Status};
 use serde_json::Value;
 use std::cmp::Ordering;
 
-/// Largest integer a JavaScript number holds exactly.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
-/// Highest version a request cookie may raise the server to (the server's own cap).
-pub const MAX_RAISED_VERSION: i64 = 1 << 52;
 
 /// The HTTP errors a push or pull may answer with authentication off: a malformed
 /// body (400), a client registered in another group (403), an oversized body (413).
@@ -155,7 +153,8 @@ pub fn cookie_progress(request_cookie: &Value, response: &Value) {
         .is_some_and(|v| (0..MAX_RAISED_VERSION).contains(&v));
     let answered = cookie.as_i64().unwrap_or_default();
     let newer_possible =
-        smallest_cookie_above(answered, request_cookie).is_some_and(|c| c <= MAX_RAISED_VERSION);
+        smallest_cookie_above(Version::new(answered), request_cookie)
+            .is_some_and(|c| c.get() <= MAX_RAISED_VERSION);
     match compare_cookies(cookie, request_cookie) {
         Some(Ordering::Less) if servable || newer_possible => {
             panic!("cookie went down from {request_cookie} to {cookie}")

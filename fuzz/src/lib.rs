@@ -8,18 +8,11 @@
 //!   never writes (out-of-range literals, lone surrogates, deep nesting).
 //! - [`session`]: sequences of near-valid push and pull requests with honest clients
 //!   among them.
-//! - [`view`] and [`testdb`]: the integration suite's client model and scratch
-//!   databases (`tests/api/support/{view,db}.rs`), compiled in here rather than copied.
+//!
+//! The client model, scratch databases and the typed configuration come from the
+//! crate the integration suite uses too, `replichat-test-support` (`tests/support/`).
 
 pub mod app;
 pub mod checks;
 pub mod json;
 pub mod session;
-
-// Helpers of the integration suite, shared with it file for file.
-#[allow(dead_code)]
-#[path = "../../tests/api/support/db.rs"]
-pub mod testdb;
-#[allow(dead_code)]
-#[path = "../../tests/api/support/view.rs"]
-pub mod view;

@@ -11,7 +11,7 @@
 use crate::app::{App, Server, PULL, PUSH};
 use crate::checks;
 use crate::json::{write_str, Json};
-use crate::view::ClientView;
+use replichat_test_support::view::ClientView;
 use arbitrary::{Arbitrary, Unstructured};
 use rocket::http::ContentType;
 use serde_json::Value;

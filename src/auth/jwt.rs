@@ -1,21 +1,11 @@
 //! Token verification for `auth = "jwt"`.
 
+use super::settings::{AuthMode, AuthSettings};
 use super::Caller;
-use crate::dto::MAX_IDENTIFIER_BYTES;
+use crate::domain::{UserId, MAX_IDENTIFIER_BYTES};
 use crate::error::ApiError;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
-
-/// The authentication mode of the server.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMode {
-    /// No authentication: every caller is the anonymous user.
-    #[default]
-    None,
-    /// A JWT in the `Authorization` header; `sub` is the user id.
-    Jwt,
-}
 
 /// Claims read from a token; `exp` is checked by the validator.
 #[derive(Debug, Deserialize)]
@@ -36,43 +26,26 @@ pub enum Authenticator {
     },
 }
 
-/// The JWT settings of the application configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct JwtSettings<'a> {
-    /// `HS256`, `RS256` or `ES256`.
-    pub algorithm: &'a str,
-    /// HS256 shared secret.
-    pub secret: &'a str,
-    /// RS256/ES256 public key: PEM text or a path to a PEM file.
-    pub public_key: &'a str,
-    /// Required `iss`, if not empty.
-    pub issuer: &'a str,
-    /// Required `aud`, if not empty.
-    pub audience: &'a str,
-    /// Clock skew tolerated on `exp`/`nbf`, in seconds.
-    pub leeway_secs: u64,
-}
-
 impl Authenticator {
     /// Builds the authenticator for `mode`; a JWT configuration without a usable key
     /// is an error (the server refuses to start rather than accept every token).
-    pub fn new(mode: AuthMode, settings: JwtSettings<'_>) -> Result<Self, String> {
-        if mode == AuthMode::None {
+    pub fn new(settings: &AuthSettings) -> Result<Self, String> {
+        if settings.auth == AuthMode::None {
             return Ok(Authenticator::Anonymous);
         }
-        let (algorithm, key) = match settings.algorithm {
-            "HS256" if !settings.secret.is_empty() => (
+        let (algorithm, key) = match settings.jwt_algorithm.as_str() {
+            "HS256" if !settings.jwt_secret.is_empty() => (
                 Algorithm::HS256,
-                DecodingKey::from_secret(settings.secret.as_bytes()),
+                DecodingKey::from_secret(settings.jwt_secret.as_bytes()),
             ),
             "HS256" => return Err("auth = \"jwt\" with HS256 needs jwt_secret".into()),
             "RS256" => (
                 Algorithm::RS256,
-                pem_key(settings.public_key, DecodingKey::from_rsa_pem)?,
+                pem_key(&settings.jwt_public_key, DecodingKey::from_rsa_pem)?,
             ),
             "ES256" => (
                 Algorithm::ES256,
-                pem_key(settings.public_key, DecodingKey::from_ec_pem)?,
+                pem_key(&settings.jwt_public_key, DecodingKey::from_ec_pem)?,
             ),
             other => {
                 return Err(format!(
@@ -81,20 +54,21 @@ impl Authenticator {
             }
         };
         let mut validation = Validation::new(algorithm);
-        validation.leeway = settings.leeway_secs;
+        validation.leeway = settings.jwt_leeway_secs;
         validation.validate_nbf = true;
+        let (issuer, audience) = (&settings.jwt_issuer, &settings.jwt_audience);
         // A configured issuer or audience must be present, not only right when present.
         let mut required = vec!["exp", "sub"];
-        required.extend((!settings.issuer.is_empty()).then_some("iss"));
-        required.extend((!settings.audience.is_empty()).then_some("aud"));
+        required.extend((!issuer.is_empty()).then_some("iss"));
+        required.extend((!audience.is_empty()).then_some("aud"));
         validation.set_required_spec_claims(&required);
-        if !settings.issuer.is_empty() {
-            validation.set_issuer(&[settings.issuer]);
+        if !issuer.is_empty() {
+            validation.set_issuer(&[issuer]);
         }
-        if settings.audience.is_empty() {
+        if audience.is_empty() {
             validation.validate_aud = false;
         } else {
-            validation.set_audience(&[settings.audience]);
+            validation.set_audience(&[audience]);
         }
         Ok(Authenticator::Jwt {
             key: Box::new(key),
@@ -113,16 +87,13 @@ impl Authenticator {
         }
         let data = decode::<Claims>(token, key, validation)
             .map_err(|e| ApiError::unauthorized(format!("invalid token: {e}")))?;
-        let sub = &data.claims.sub;
         // The user id is stored as text: no NUL (PostgreSQL refuses it), bounded length.
-        if sub.is_empty() || sub.contains('\0') || sub.len() > MAX_IDENTIFIER_BYTES {
-            return Err(ApiError::unauthorized(
-                "invalid token: sub claim must be 1 to 512 bytes without NUL",
-            ));
-        }
-        Ok(Caller {
-            user_id: data.claims.sub,
-        })
+        let user_id = UserId::parse(data.claims.sub).map_err(|_| {
+            ApiError::unauthorized(format!(
+                "invalid token: sub claim must be 1 to {MAX_IDENTIFIER_BYTES} bytes without NUL"
+            ))
+        })?;
+        Ok(Caller { user_id })
     }
 }
 
@@ -165,15 +136,15 @@ mod tests {
     }
 
     fn hs256_for(secret: &str, issuer: &str, audience: &str) -> Authenticator {
-        let settings = JwtSettings {
-            algorithm: "HS256",
-            secret,
-            public_key: "",
-            issuer,
-            audience,
-            leeway_secs: 0,
+        let settings = AuthSettings {
+            auth: AuthMode::Jwt,
+            jwt_secret: secret.into(),
+            jwt_issuer: issuer.into(),
+            jwt_audience: audience.into(),
+            jwt_leeway_secs: 0,
+            ..AuthSettings::default()
         };
-        match Authenticator::new(AuthMode::Jwt, settings) {
+        match Authenticator::new(&settings) {
             Ok(auth) => auth,
             Err(e) => panic!("{e}"),
         }
@@ -198,12 +169,14 @@ mod tests {
         let auth = hs256("s3cret");
         let header = format!("Bearer {}", token("s3cret", "alice", 60));
         assert_eq!(
-            auth.authenticate(Some(&header)).map(|c| c.user_id),
+            auth.authenticate(Some(&header))
+                .map(|c| c.user_id.to_string()),
             Ok("alice".into())
         );
         let bare = token("s3cret", "bob", 60);
         assert_eq!(
-            auth.authenticate(Some(&bare)).map(|c| c.user_id),
+            auth.authenticate(Some(&bare))
+                .map(|c| c.user_id.to_string()),
             Ok("bob".into())
         );
     }
@@ -263,14 +236,10 @@ mod tests {
 
     #[test]
     fn jwt_mode_needs_a_key() {
-        let settings = JwtSettings {
-            algorithm: "HS256",
-            secret: "",
-            public_key: "",
-            issuer: "",
-            audience: "",
-            leeway_secs: 0,
+        let settings = AuthSettings {
+            auth: AuthMode::Jwt,
+            ..AuthSettings::default()
         };
-        assert!(Authenticator::new(AuthMode::Jwt, settings).is_err());
+        assert!(Authenticator::new(&settings).is_err());
     }
 }

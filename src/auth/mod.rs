@@ -8,26 +8,29 @@
 //! Replicache client call `getAuth` and retry.
 
 mod jwt;
+mod settings;
 
-pub use jwt::{AuthMode, Authenticator, JwtSettings};
+pub use jwt::Authenticator;
+pub use settings::{AuthMode, AuthSettings};
 
+use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::service::Services;
-use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use std::sync::Arc;
+use rocket::State;
 
 /// The authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// Stable user id; `""` for the anonymous user.
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 impl Caller {
     /// The anonymous caller used when authentication is off.
     pub fn anonymous() -> Self {
-        Caller::default()
+        Caller {
+            user_id: UserId::anonymous(),
+        }
     }
 }
 
@@ -35,15 +38,16 @@ impl Caller {
 impl<'r> FromRequest<'r> for Caller {
     type Error = ApiError;
 
+    /// Authenticates with the managed [`Authenticator`] (its absence is a 500).
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let Some(services) = req.rocket().state::<Arc<Services>>() else {
-            let error = ApiError::internal("application state is missing");
-            return Outcome::Error((Status::InternalServerError, error));
+        let authenticator = match req.guard::<&State<Authenticator>>().await {
+            Outcome::Success(authenticator) => authenticator,
+            _ => {
+                let error = ApiError::internal("the authenticator is not managed");
+                return Outcome::Error((error.status, error));
+            }
         };
-        match services
-            .auth
-            .authenticate(req.headers().get_one("Authorization"))
-        {
+        match authenticator.authenticate(req.headers().get_one("Authorization")) {
             Ok(caller) => Outcome::Success(caller),
             Err(error) => Outcome::Error((error.status, error)),
         }

@@ -6,12 +6,14 @@ mod connection;
 mod migrate;
 mod pg_url;
 mod pool;
+mod settings;
 mod transaction;
 
 pub use classify::{DbError, Transient};
 pub use connection::{Backend, DbConn};
 pub use migrate::run_migrations;
 pub use pool::Database;
+pub use settings::DbSettings;
 pub use transaction::{Finish, TxMode};
 
 /// Runs `$body` with `$c` bound to the concrete connection inside a [`DbConn`].

@@ -2,7 +2,7 @@
 
 use super::classify::DbError;
 use super::connection::{Backend, DbConn};
-use crate::config::AppConfig;
+use super::settings::DbSettings;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -100,25 +100,25 @@ pub struct Database {
 }
 
 impl Database {
-    /// Builds a pool for `config.database_url`, opening one connection to prove it works.
-    pub fn connect(config: &AppConfig) -> Result<Database, DbError> {
-        let backend = Backend::from_url(&config.database_url);
+    /// Builds a pool for `settings.database_url`, opening one connection to prove it works.
+    pub fn connect(settings: &DbSettings) -> Result<Database, DbError> {
+        let backend = Backend::from_url(&settings.database_url);
         let manager = Manager {
-            url: config.database_url.clone(),
+            url: settings.database_url.clone(),
             backend,
-            statement_timeout_ms: config.statement_timeout_ms,
-            busy_timeout_ms: config.sqlite_busy_timeout_ms,
+            statement_timeout_ms: settings.statement_timeout_ms,
+            busy_timeout_ms: settings.sqlite_busy_timeout_ms,
         };
         // Fail fast with the real reason instead of r2d2's generic timeout.
         manager.connect()?;
         let pool = r2d2::Pool::builder()
-            .max_size(config.pool_size.max(1))
+            .max_size(settings.pool_size.max(1))
             // No background top-ups: r2d2 opens connections on its worker threads, and a
             // libpq/OpenSSL connect still running there when the process exits (e.g. after
             // a refused start) crashes it with SIGSEGV in the exit handlers. Connections
             // are opened on demand and kept until idle for 10 minutes.
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(config.pool_timeout_secs.max(1)))
+            .connection_timeout(Duration::from_secs(settings.pool_timeout_secs.max(1)))
             .test_on_check_out(false)
             .build_unchecked(manager);
         let retries = IntCounter::new(
@@ -129,7 +129,7 @@ impl Database {
         Ok(Database {
             pool,
             backend,
-            attempts: config.transaction_attempts.max(1),
+            attempts: settings.transaction_attempts.max(1),
             retries,
             sqlite_writer: Mutex::new(()),
         })

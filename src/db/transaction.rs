@@ -1,4 +1,14 @@
-//! Transactions with the isolation the protocol needs, retried on transient failures.
+//! Transactions with the isolation the protocol needs, and the one retry policy.
+//!
+//! **Retry policy** (every flow: push, pull, GC). A transaction whose body, BEGIN or
+//! COMMIT fails with a transient error (see [`super::Transient`]: serialization
+//! failures, deadlocks, a busy SQLite file, resource shortages, lost connections) is
+//! rolled back and run again from its start on a fresh checkout, up to
+//! `transaction_attempts` times, with capped exponential backoff and jitter; after the
+//! last attempt the error is returned (the HTTP edge answers 503, nothing applied).
+//! Nothing else is retried anywhere. A flow may *redo* a transaction with other inputs
+//! after a permanent failure (the push's error mode); that is a protocol rule, not a
+//! retry, and is documented with the flow.
 
 use super::classify::{DbError, Transient};
 use super::connection::{Backend, DbConn};

@@ -1,10 +1,9 @@
 //! Request cookies: which ones this server can serve incrementally, and how to answer
-//! the others with a cookie the client will accept (spec §4.3).
+//! the others with a cookie the client will accept (docs/protocol.md §5).
 
+use crate::domain::js_number::MAX_SAFE_INTEGER;
+use crate::domain::Version;
 use serde_json::Value;
-
-/// Largest integer a JavaScript number holds exactly.
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// A request cookie as this server understands it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,7 +11,7 @@ pub enum RequestCookie {
     /// `null`: a fresh cache.
     Null,
     /// A non-negative integer: a global version this server may have issued.
-    Version(i64),
+    Version(Version),
     /// Anything else (strings, objects, fractions, negatives, huge numbers).
     Unusable,
 }
@@ -23,7 +22,9 @@ impl RequestCookie {
         match cookie {
             Value::Null => RequestCookie::Null,
             Value::Number(n) => match n.as_i64() {
-                Some(v) if (0..=MAX_SAFE_INTEGER).contains(&v) => RequestCookie::Version(v),
+                Some(v) if (0..=MAX_SAFE_INTEGER).contains(&v) => {
+                    RequestCookie::Version(Version::new(v))
+                }
                 _ => RequestCookie::Unusable,
             },
             _ => RequestCookie::Unusable,
@@ -69,7 +70,11 @@ fn is_newer(candidate: i64, previous: &Order<'_>) -> bool {
 
 /// The smallest integer cookie `>= floor` that the client accepts as strictly newer
 /// than `previous`, or `None` when no integer cookie up to 2^53 can be.
-pub fn smallest_cookie_above(floor: i64, previous: &Value) -> Option<i64> {
+pub fn smallest_cookie_above(floor: Version, previous: &Value) -> Option<Version> {
+    smallest_integer_above(floor.get(), previous).map(Version::new)
+}
+
+fn smallest_integer_above(floor: i64, previous: &Value) -> Option<i64> {
     let order = order_of(previous);
     if is_newer(floor, &order) {
         return Some(floor);
@@ -128,7 +133,10 @@ mod tests {
     #[test]
     fn integers_are_versions_and_the_rest_is_unusable() {
         assert_eq!(RequestCookie::parse(&json!(null)), RequestCookie::Null);
-        assert_eq!(RequestCookie::parse(&json!(7)), RequestCookie::Version(7));
+        assert_eq!(
+            RequestCookie::parse(&json!(7)),
+            RequestCookie::Version(Version::new(7))
+        );
         assert_eq!(RequestCookie::parse(&json!(-1)), RequestCookie::Unusable);
         assert_eq!(RequestCookie::parse(&json!(1.5)), RequestCookie::Unusable);
         assert_eq!(RequestCookie::parse(&json!("7")), RequestCookie::Unusable);
@@ -144,42 +152,42 @@ mod tests {
 
     #[test]
     fn numbers_need_a_larger_integer() {
-        assert_eq!(smallest_cookie_above(5, &json!(9)), Some(10));
-        assert_eq!(smallest_cookie_above(50, &json!(9)), Some(50));
-        assert_eq!(smallest_cookie_above(5, &json!(9.5)), Some(10));
+        assert_eq!(smallest_integer_above(5, &json!(9)), Some(10));
+        assert_eq!(smallest_integer_above(50, &json!(9)), Some(50));
+        assert_eq!(smallest_integer_above(5, &json!(9.5)), Some(10));
         assert_eq!(
-            smallest_cookie_above(5, &json!({"order": 12, "cvrID": "x"})),
+            smallest_integer_above(5, &json!({"order": 12, "cvrID": "x"})),
             Some(13)
         );
-        assert_eq!(smallest_cookie_above(5, &json!(1e300)), None);
+        assert_eq!(smallest_integer_above(5, &json!(1e300)), None);
     }
 
     #[test]
     fn strings_compare_as_strings() {
         // "9" > "10" as strings: 10 is not newer than "9", 90 is.
-        assert_eq!(smallest_cookie_above(10, &json!("9")), Some(90));
-        assert_eq!(smallest_cookie_above(3, &json!("10")), Some(3));
-        assert_eq!(smallest_cookie_above(10, &json!("5abc")), Some(60));
-        assert_eq!(smallest_cookie_above(10, &json!("")), Some(10));
-        assert_eq!(smallest_cookie_above(10, &json!("zzz")), None);
+        assert_eq!(smallest_integer_above(10, &json!("9")), Some(90));
+        assert_eq!(smallest_integer_above(3, &json!("10")), Some(3));
+        assert_eq!(smallest_integer_above(10, &json!("5abc")), Some(60));
+        assert_eq!(smallest_integer_above(10, &json!("")), Some(10));
+        assert_eq!(smallest_integer_above(10, &json!("zzz")), None);
         // "96" > "95": raising a later digit gives a smaller cookie than extending.
-        assert_eq!(smallest_cookie_above(10, &json!("95")), Some(96));
+        assert_eq!(smallest_integer_above(10, &json!("95")), Some(96));
         // No extension of these digits fits in 2^53, but raising the second one does.
         assert_eq!(
-            smallest_cookie_above(1, &json!("9007199254740993")),
+            smallest_integer_above(1, &json!("9007199254740993")),
             Some(91)
         );
         assert_eq!(
-            smallest_cookie_above(100, &json!("9007199254740993")),
+            smallest_integer_above(100, &json!("9007199254740993")),
             Some(901)
         );
-        assert_eq!(smallest_cookie_above(1, &json!("9999999999999999")), None);
+        assert_eq!(smallest_integer_above(1, &json!("9999999999999999")), None);
     }
 
     #[test]
     fn incomparable_cookies_accept_anything() {
-        assert_eq!(smallest_cookie_above(4, &json!(true)), Some(4));
-        assert_eq!(smallest_cookie_above(4, &json!({"cvr": 1})), Some(4));
-        assert_eq!(smallest_cookie_above(4, &json!(null)), Some(4));
+        assert_eq!(smallest_integer_above(4, &json!(true)), Some(4));
+        assert_eq!(smallest_integer_above(4, &json!({"cvr": 1})), Some(4));
+        assert_eq!(smallest_integer_above(4, &json!(null)), Some(4));
     }
 }

@@ -14,7 +14,7 @@ pub enum VersionType {
     Schema,
 }
 
-/// A protocol-level refusal the client reacts to (spec §3.2).
+/// A protocol-level refusal the client reacts to (docs/protocol.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "error")]
 pub enum ProtocolError {

@@ -1,6 +1,8 @@
 //! Push request (`pushVersion: 1`).
 
-use super::identifier::identifier;
+use super::versioned::VersionedRequest;
+use super::VersionType;
+use crate::domain::{ClientGroupId, ClientId, MutationId};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -11,8 +13,8 @@ pub struct PushRequest {
     #[serde(rename = "pushVersion")]
     pub push_version: i64,
     /// Group of the pushing cache.
-    #[serde(rename = "clientGroupID", deserialize_with = "identifier")]
-    pub client_group_id: String,
+    #[serde(rename = "clientGroupID")]
+    pub client_group_id: ClientGroupId,
     /// Pending mutations in order; may interleave several clients of the group.
     pub mutations: Vec<Mutation>,
     /// Browser profile; informational only.
@@ -23,14 +25,18 @@ pub struct PushRequest {
     pub schema_version: String,
 }
 
+impl VersionedRequest for PushRequest {
+    const VERSION_TYPE: VersionType = VersionType::Push;
+}
+
 /// One pending mutation.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Mutation {
     /// Client that created it.
-    #[serde(rename = "clientID", deserialize_with = "identifier")]
-    pub client_id: String,
+    #[serde(rename = "clientID")]
+    pub client_id: ClientId,
     /// Per-client sequence number, starting at 1.
-    pub id: i64,
+    pub id: MutationId,
     /// Mutator name.
     pub name: String,
     /// Mutator argument; `null` when the mutator was called without one.

@@ -1,5 +1,6 @@
 //! Rows of `replicache_client_group`.
 
+use crate::domain::{ClientGroupId, UserId};
 use crate::schema::replicache_client_group;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,9 +10,9 @@ use diesel::prelude::*;
 #[diesel(table_name = replicache_client_group)]
 pub struct ClientGroup {
     /// The `clientGroupID`.
-    pub id: String,
+    pub id: ClientGroupId,
     /// Owner: the user who first pushed it (`""` when authentication is off).
-    pub user_id: String,
+    pub user_id: UserId,
     /// Last push into this group (UTC).
     pub last_seen: NaiveDateTime,
     /// Set when server-side GC removed the group's clients (a tombstone).
@@ -23,9 +24,9 @@ pub struct ClientGroup {
 #[diesel(table_name = replicache_client_group)]
 pub struct NewClientGroup<'a> {
     /// The `clientGroupID`.
-    pub id: &'a str,
+    pub id: &'a ClientGroupId,
     /// Owner.
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     /// Time of the push (UTC).
     pub last_seen: NaiveDateTime,
 }

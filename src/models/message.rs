@@ -1,5 +1,6 @@
 //! Rows of `message`.
 
+use crate::domain::{MessageId, Version};
 use crate::schema::message;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,7 +10,7 @@ use diesel::prelude::*;
 #[diesel(table_name = message)]
 pub struct Message {
     /// Client-chosen id (nanoid); the key is `message/<id>`.
-    pub id: String,
+    pub id: MessageId,
     /// Display name of the author (`from` on the wire).
     pub sender: String,
     /// Message text.
@@ -19,7 +20,7 @@ pub struct Message {
     /// Soft-delete flag.
     pub deleted: bool,
     /// Global version of the last write to this row.
-    pub version: i64,
+    pub version: Version,
     /// When it was deleted (UTC), for purging old tombstones.
     pub deleted_at: Option<NaiveDateTime>,
 }
@@ -29,7 +30,7 @@ pub struct Message {
 #[diesel(table_name = message)]
 pub struct NewMessage<'a> {
     /// Client-chosen id.
-    pub id: &'a str,
+    pub id: &'a MessageId,
     /// Author.
     pub sender: &'a str,
     /// Text.
@@ -39,5 +40,5 @@ pub struct NewMessage<'a> {
     /// Always false for a new message.
     pub deleted: bool,
     /// Version of the push that creates it.
-    pub version: i64,
+    pub version: Version,
 }

@@ -1,5 +1,6 @@
 //! The single row of `replicache_server`.
 
+use crate::domain::Version;
 use crate::schema::replicache_server;
 use diesel::prelude::*;
 
@@ -8,7 +9,7 @@ use diesel::prelude::*;
 #[diesel(table_name = replicache_server)]
 pub struct ServerState {
     /// The global version: the cookie of the current state.
-    pub version: i64,
+    pub version: Version,
     /// Tombstones with a version at or below this may have been purged.
-    pub tombstone_horizon: i64,
+    pub tombstone_horizon: Version,
 }

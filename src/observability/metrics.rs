@@ -1,6 +1,6 @@
 //! Prometheus metrics of one process, exposed on `GET /metrics`.
 
-use crate::service::PushReport;
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -72,36 +72,28 @@ impl Metrics {
             )?,
             registry,
         };
-        metrics
-            .registry
-            .register(Box::new(metrics.requests.clone()))?;
-        metrics
-            .registry
-            .register(Box::new(metrics.mutations.clone()))?;
-        metrics
-            .registry
-            .register(Box::new(metrics.transaction_retries.clone()))?;
-        metrics
-            .registry
-            .register(Box::new(metrics.pokes_sent.clone()))?;
-        metrics
-            .registry
-            .register(Box::new(metrics.sse_streams.clone()))?;
-        metrics
-            .registry
-            .register(Box::new(metrics.pool_connections.clone()))?;
-        metrics
-            .registry
-            .register(Box::new(metrics.pool_idle.clone()))?;
+        let collectors: [Box<dyn Collector>; 7] = [
+            Box::new(metrics.requests.clone()),
+            Box::new(metrics.mutations.clone()),
+            Box::new(metrics.transaction_retries.clone()),
+            Box::new(metrics.pokes_sent.clone()),
+            Box::new(metrics.sse_streams.clone()),
+            Box::new(metrics.pool_connections.clone()),
+            Box::new(metrics.pool_idle.clone()),
+        ];
+        for collector in collectors {
+            metrics.registry.register(collector)?;
+        }
         Ok(metrics)
     }
 
-    /// Counts a push's mutations by outcome.
-    pub fn record_push(&self, report: &PushReport) {
+    /// Counts a push's mutations by outcome: applied, skipped (replays) and errored
+    /// (refused by their mutator).
+    pub fn record_mutations(&self, applied: usize, skipped: usize, errored: usize) {
         let counts = [
-            ("applied", report.applied),
-            ("skipped", report.skipped),
-            ("errored", report.errored),
+            ("applied", applied),
+            ("skipped", skipped),
+            ("errored", errored),
         ];
         for (outcome, count) in counts {
             if count > 0 {

@@ -4,4 +4,4 @@ mod metrics;
 mod request_log;
 
 pub use metrics::{Metrics, Snapshot};
-pub use request_log::RequestLog;
+pub use request_log::{LogSettings, RequestLog};

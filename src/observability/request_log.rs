@@ -1,15 +1,44 @@
 //! Per-request latency metrics and one log line per request.
 
-use crate::service::Services;
+use super::Metrics;
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Data, Request, Response};
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Records every request's latency in the metrics and, when `request_log` is on, prints
+/// Logging settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// Print one line per request (method, path, status, latency, request id) to stdout.
+    pub request_log: bool,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { request_log: true }
+    }
+}
+
+/// Records every request's latency in the metrics and, when enabled, prints
 /// `time method path status latency rid=<X-Replicache-RequestID>` to standard output.
-pub struct RequestLog;
+pub struct RequestLog {
+    /// Whether to print the line.
+    print: bool,
+    metrics: Arc<Metrics>,
+}
+
+impl RequestLog {
+    /// A request log recording into `metrics`, printing when `settings` say so.
+    pub fn new(settings: &LogSettings, metrics: Arc<Metrics>) -> Self {
+        RequestLog {
+            print: settings.request_log,
+            metrics,
+        }
+    }
+}
 
 /// When the request arrived, kept in the request-local cache.
 struct Arrival(Instant);
@@ -29,20 +58,16 @@ impl Fairing for RequestLog {
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let elapsed = req.local_cache(|| Arrival(Instant::now())).0.elapsed();
-        let Some(services) = req.rocket().state::<Arc<Services>>() else {
-            return;
-        };
         let endpoint = req
             .route()
             .and_then(|route| route.name.as_deref())
             .unwrap_or("unmatched");
         let status = res.status().code;
-        services
-            .metrics
+        self.metrics
             .requests
             .with_label_values(&[endpoint, &status.to_string()])
             .observe(elapsed.as_secs_f64());
-        if services.config.request_log {
+        if self.print {
             let request_id = req
                 .headers()
                 .get_one("X-Replicache-RequestID")

@@ -1,6 +1,5 @@
 //! The in-process fan-out of pokes.
 
-use crate::db::Backend;
 use rocket::tokio::sync::watch;
 
 /// Broadcasts pokes to every subscriber. Built on a `watch` channel: a subscriber that
@@ -28,15 +27,6 @@ impl PokeHub {
     pub fn notify(&self) {
         self.sender
             .send_modify(|count| *count = count.wrapping_add(1));
-    }
-
-    /// Called by the push service after a commit that changed data or lastMutationIDs.
-    /// PostgreSQL pokes through NOTIFY (the listener feeds the hub), so poking here too
-    /// would poke twice.
-    pub fn after_commit(&self, backend: Backend) {
-        if backend == Backend::Sqlite {
-            self.notify();
-        }
     }
 
     /// A receiver that wakes on the next poke (earlier pokes are already seen).

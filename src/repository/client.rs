@@ -1,6 +1,7 @@
 //! Queries on `replicache_client`.
 
 use crate::db::DbConn;
+use crate::domain::{ClientGroupId, ClientId, MutationId, Version};
 use crate::models::{Client, ClientGroup, NewClient};
 use crate::schema::replicache_client as client;
 use crate::schema::replicache_client_group as client_group;
@@ -19,7 +20,7 @@ impl ClientRepo {
     /// The clients among `ids` that exist, each with its group, in any order.
     pub fn find_with_groups(
         conn: &mut DbConn,
-        ids: &[&str],
+        ids: &[&ClientId],
     ) -> QueryResult<Vec<(Client, ClientGroup)>> {
         let mut found = Vec::new();
         for chunk in ids.chunks(IDS_PER_QUERY) {
@@ -72,12 +73,12 @@ impl ClientRepo {
     }
 
     /// `(clientID, lastMutationID)` of the group's clients changed after `version`
-    /// (every client of the group when `version` is 0 or below).
+    /// (every client of the group for [`Version::BEFORE_ALL`]).
     pub fn mutation_ids_since(
         conn: &mut DbConn,
-        group_id: &str,
-        version: i64,
-    ) -> QueryResult<Vec<(String, i64)>> {
+        group_id: &ClientGroupId,
+        version: Version,
+    ) -> QueryResult<Vec<(ClientId, MutationId)>> {
         let query = client::table
             .filter(client::client_group_id.eq(group_id))
             .filter(client::version.gt(version))

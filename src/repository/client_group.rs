@@ -1,6 +1,7 @@
 //! Queries on `replicache_client_group`.
 
 use crate::db::DbConn;
+use crate::domain::ClientGroupId;
 use crate::models::{ClientGroup, NewClientGroup};
 use crate::schema::replicache_client as client;
 use crate::schema::replicache_client_group as client_group;
@@ -14,7 +15,7 @@ pub struct ClientGroupRepo;
 
 impl ClientGroupRepo {
     /// The group with this id, tombstoned or not.
-    pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ClientGroup>> {
+    pub fn find(conn: &mut DbConn, id: &ClientGroupId) -> QueryResult<Option<ClientGroup>> {
         crate::with_conn!(conn, c => client_group::table
             .find(id)
             .select(ClientGroup::as_select())
@@ -23,7 +24,7 @@ impl ClientGroupRepo {
     }
 
     /// The groups among `ids` that exist, tombstoned or not, in any order.
-    pub fn find_all(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<ClientGroup>> {
+    pub fn find_all(conn: &mut DbConn, ids: &[&ClientGroupId]) -> QueryResult<Vec<ClientGroup>> {
         crate::with_conn!(conn, c => client_group::table
             .filter(client_group::id.eq_any(ids))
             .select(ClientGroup::as_select())

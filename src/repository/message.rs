@@ -1,6 +1,7 @@
 //! Queries on `message`.
 
 use crate::db::DbConn;
+use crate::domain::{MessageId, Version};
 use crate::models::{Message, NewMessage};
 use crate::schema::message;
 use chrono::NaiveDateTime;
@@ -18,7 +19,7 @@ impl MessageRepo {
     /// inserted. The ids of `rows` must be distinct. One statement per chunk on
     /// PostgreSQL; one per row on SQLite (in-process, and Diesel has no multi-row
     /// `ON CONFLICT` there).
-    pub fn insert_new(conn: &mut DbConn, rows: &[NewMessage<'_>]) -> QueryResult<Vec<String>> {
+    pub fn insert_new(conn: &mut DbConn, rows: &[NewMessage<'_>]) -> QueryResult<Vec<MessageId>> {
         macro_rules! insert {
             ($values:expr) => {
                 diesel::insert_into(message::table)
@@ -37,7 +38,7 @@ impl MessageRepo {
             DbConn::Sqlite(c) => {
                 for row in rows {
                     if insert!(row).execute(c)? == 1 {
-                        inserted.push(row.id.to_string());
+                        inserted.push(row.id.clone());
                     }
                 }
             }
@@ -48,9 +49,9 @@ impl MessageRepo {
     /// Replaces the content of a live message. Returns whether one was updated.
     pub fn update_content(
         conn: &mut DbConn,
-        id: &str,
+        id: &MessageId,
         content: &str,
-        version: i64,
+        version: Version,
     ) -> QueryResult<bool> {
         let target = message::table
             .filter(message::id.eq(id))
@@ -64,8 +65,8 @@ impl MessageRepo {
     /// Marks a live message deleted at `now` (a tombstone). Returns whether one was deleted.
     pub fn soft_delete(
         conn: &mut DbConn,
-        id: &str,
-        version: i64,
+        id: &MessageId,
+        version: Version,
         now: NaiveDateTime,
     ) -> QueryResult<bool> {
         let target = message::table
@@ -82,18 +83,21 @@ impl MessageRepo {
     }
 
     /// Removes tombstones deleted before `before`; returns the highest version removed.
-    pub fn purge_tombstones(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Option<i64>> {
+    pub fn purge_tombstones(
+        conn: &mut DbConn,
+        before: NaiveDateTime,
+    ) -> QueryResult<Option<Version>> {
         let target = message::table
             .filter(message::deleted.eq(true))
             .filter(message::deleted_at.lt(before));
-        let versions: Vec<i64> = crate::with_conn!(conn, c => diesel::delete(target)
+        let versions: Vec<Version> = crate::with_conn!(conn, c => diesel::delete(target)
             .returning(message::version)
             .get_results(c))?;
         Ok(versions.into_iter().max())
     }
 
     /// Every message (tombstones included) written after `version`.
-    pub fn changed_since(conn: &mut DbConn, version: i64) -> QueryResult<Vec<Message>> {
+    pub fn changed_since(conn: &mut DbConn, version: Version) -> QueryResult<Vec<Message>> {
         crate::with_conn!(conn, c => message::table
             .filter(message::version.gt(version))
             .select(Message::as_select())
@@ -106,14 +110,5 @@ impl MessageRepo {
             .filter(message::deleted.eq(false))
             .select(Message::as_select())
             .load(c))
-    }
-
-    /// One message by id, live or deleted.
-    pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Message>> {
-        crate::with_conn!(conn, c => message::table
-            .find(id)
-            .select(Message::as_select())
-            .first(c)
-            .optional())
     }
 }

@@ -1,6 +1,7 @@
 //! Queries on the single `replicache_server` row.
 
 use crate::db::DbConn;
+use crate::domain::Version;
 use crate::models::ServerState;
 use crate::schema::replicache_server as server;
 use diesel::prelude::*;
@@ -22,7 +23,7 @@ impl ServerRepo {
 
     /// Advances the global version by one and returns the new value: the version a
     /// push stamps on everything it writes.
-    pub fn bump_version(conn: &mut DbConn) -> QueryResult<i64> {
+    pub fn bump_version(conn: &mut DbConn) -> QueryResult<Version> {
         let target = server::table.find(SERVER_ROW);
         crate::with_conn!(conn, c => diesel::update(target)
             .set(server::version.eq(server::version + 1))
@@ -31,7 +32,7 @@ impl ServerRepo {
     }
 
     /// Raises the tombstone horizon to at least `version`.
-    pub fn raise_tombstone_horizon(conn: &mut DbConn, version: i64) -> QueryResult<()> {
+    pub fn raise_tombstone_horizon(conn: &mut DbConn, version: Version) -> QueryResult<()> {
         let target = server::table
             .find(SERVER_ROW)
             .filter(server::tombstone_horizon.lt(version));
@@ -42,7 +43,7 @@ impl ServerRepo {
     }
 
     /// Raises the global version to at least `version`.
-    pub fn raise_version(conn: &mut DbConn, version: i64) -> QueryResult<()> {
+    pub fn raise_version(conn: &mut DbConn, version: Version) -> QueryResult<()> {
         let target = server::table
             .find(SERVER_ROW)
             .filter(server::version.lt(version));

@@ -1,25 +1,26 @@
-//! The request body guard: bounded, JSON content type, parsed on demand.
+//! The request body guard: bounded, JSON content type, decoded on demand.
 
-use crate::dto::replace_lone_surrogates;
+use crate::dto::{decode_request, replace_lone_surrogates, Versioned, VersionedRequest};
 use crate::error::ApiError;
-use crate::service::Services;
 use rocket::data::{self, ByteUnit, Data, FromData};
-use rocket::http::Status;
 use rocket::outcome::Outcome;
 use rocket::request::Request;
-use serde::Deserialize;
-use std::sync::Arc;
+use rocket::State;
 
-/// The bytes of a JSON request body, at most the configured `body_limit`, with lone
-/// surrogate escapes replaced (see [`replace_lone_surrogates`]).
+/// The largest body the guard reads (the `body_limit` setting), managed by the stage
+/// that mounts routes taking a [`JsonBody`].
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub ByteUnit);
+
+/// The bytes of a JSON request body, at most the [`BodyLimit`], with lone surrogate
+/// escapes replaced (see [`replace_lone_surrogates`]).
 #[derive(Debug)]
 pub struct JsonBody(Vec<u8>);
 
 impl JsonBody {
-    /// Decodes the body as `T`; malformed input is a 400.
-    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.0)
-            .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+    /// Decodes a versioned request (push or pull); malformed input is a 400.
+    pub fn decode<T: VersionedRequest>(&self) -> Result<Versioned<T>, ApiError> {
+        decode_request(&self.0)
     }
 }
 
@@ -46,10 +47,10 @@ impl<'r> FromData<'r> for JsonBody {
                 "Content-Type must be application/json",
             ));
         }
-        let limit = req
-            .rocket()
-            .state::<Arc<Services>>()
-            .map_or(ByteUnit::Mebibyte(32), |s| s.config.body_limit);
+        let limit = match req.guard::<&State<BodyLimit>>().await {
+            Outcome::Success(limit) => limit.0,
+            _ => return fail(ApiError::internal("the body limit is not managed")),
+        };
         match data.open(limit).into_bytes().await {
             Ok(bytes) if bytes.is_complete() => {
                 let mut bytes = bytes.into_inner();
@@ -59,11 +60,9 @@ impl<'r> FromData<'r> for JsonBody {
             Ok(_) => fail(ApiError::payload_too_large(format!(
                 "request body is larger than the limit of {limit}"
             ))),
-            Err(e) => fail(ApiError::new(
-                Status::BadRequest,
-                "bad_request",
-                format!("could not read the request body: {e}"),
-            )),
+            Err(e) => fail(ApiError::bad_request(format!(
+                "could not read the request body: {e}"
+            ))),
         }
     }
 }

@@ -1,14 +1,24 @@
 //! CORS: an origin header on every response and an answer to preflight requests.
 
-use crate::service::Services;
-use rocket::fairing::{Fairing, Info, Kind};
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Request, Response};
 use std::path::PathBuf;
-use std::sync::Arc;
 
-/// Adds `Access-Control-Allow-Origin` (from `cors_allow_origin`) to every response.
-pub struct Cors;
+/// Adds `Access-Control-Allow-Origin` (the `cors_allow_origin` setting) to every
+/// response; an empty origin adds nothing.
+pub struct Cors {
+    origin: String,
+}
+
+/// Attaches the CORS headers and mounts the preflight answer.
+pub fn stage(origin: String) -> AdHoc {
+    AdHoc::on_ignite("CORS", move |rocket| async move {
+        rocket
+            .attach(Cors { origin })
+            .mount("/", rocket::routes![preflight])
+    })
+}
 
 #[rocket::async_trait]
 impl Fairing for Cors {
@@ -19,11 +29,8 @@ impl Fairing for Cors {
         }
     }
 
-    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        let Some(services) = req.rocket().state::<Arc<Services>>() else {
-            return;
-        };
-        let origin = &services.config.cors_allow_origin;
+    async fn on_response<'r>(&self, _req: &'r Request<'_>, res: &mut Response<'r>) {
+        let origin = &self.origin;
         if !origin.is_empty() {
             res.set_header(Header::new("Access-Control-Allow-Origin", origin.clone()));
             if origin != "*" {

@@ -1,39 +1,22 @@
-//! HTTP routes: thin adapters from requests to services. No SQL, no protocol rules.
+//! HTTP routes: decode → call → encode, no SQL and no protocol rules. Each feature
+//! has a `stage` that mounts its routes with the state they use (and nothing more).
 
 mod body;
-mod catchers;
-mod cors;
-mod health;
-mod metrics;
-mod poke;
+pub mod catchers;
+pub mod cors;
+mod exchange;
+pub mod health;
+pub mod poke;
 mod pull;
 mod push;
-mod root;
+pub mod replicache;
+pub mod root;
+mod settings;
 
-pub use body::JsonBody;
-pub use cors::Cors;
-pub use root::web_files;
+pub use body::{BodyLimit, JsonBody};
+pub use settings::HttpSettings;
 
 use crate::error::ApiError;
-use rocket::{Catcher, Route};
-
-/// Every route of the application.
-pub fn all() -> Vec<Route> {
-    rocket::routes![
-        push::push,
-        pull::pull,
-        poke::poke,
-        health::healthz,
-        metrics::metrics,
-        cors::preflight,
-        root::index,
-    ]
-}
-
-/// JSON catchers for every error status.
-pub fn catchers() -> Vec<Catcher> {
-    catchers::all()
-}
 
 /// Runs blocking work (database, JSON of large bodies) off the async executor.
 pub(crate) async fn blocking<T, F>(work: F) -> Result<T, ApiError>

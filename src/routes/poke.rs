@@ -1,12 +1,33 @@
 //! `GET /api/replicache-poke`: the SSE stream of pokes.
 
-use crate::service::Services;
+use crate::poke::{PokeHub, PokeSettings};
+use prometheus::IntCounter;
+use rocket::fairing::AdHoc;
 use rocket::http::Header;
 use rocket::response::stream::{Event, EventStream};
 use rocket::tokio::select;
 use rocket::tokio::time::Duration;
 use rocket::{FromForm, Responder, Shutdown, State};
-use std::sync::Arc;
+
+/// What the poke stream uses: the hub it subscribes to, the heartbeat interval and the
+/// counter of pokes sent.
+pub struct PokeStreams {
+    hub: PokeHub,
+    heartbeat: Duration,
+    pokes_sent: IntCounter,
+}
+
+/// Mounts the poke stream.
+pub fn stage(hub: PokeHub, settings: &PokeSettings, pokes_sent: IntCounter) -> AdHoc {
+    let streams = PokeStreams {
+        hub,
+        heartbeat: Duration::from_secs(settings.poke_heartbeat_secs.max(1)),
+        pokes_sent,
+    };
+    AdHoc::on_ignite("poke stream", move |rocket| async move {
+        rocket.manage(streams).mount("/", rocket::routes![poke])
+    })
+}
 
 /// Query of the poke stream. `clientGroupID` is accepted for compatibility with the
 /// reference clients; every stream receives every poke.
@@ -30,13 +51,12 @@ pub struct PokeStream<S> {
 #[rocket::get("/api/replicache-poke?<query..>")]
 pub fn poke(
     query: PokeQuery,
-    services: &State<Arc<Services>>,
+    streams: &State<PokeStreams>,
     mut shutdown: Shutdown,
 ) -> PokeStream<EventStream<impl rocket::futures::Stream<Item = Event>>> {
     let _ = query.client_group_id;
-    let mut pokes = services.pokes.subscribe();
-    let pokes_sent = services.metrics.pokes_sent.clone();
-    let heartbeat = Duration::from_secs(services.config.poke_heartbeat_secs.max(1));
+    let mut pokes = streams.hub.subscribe();
+    let pokes_sent = streams.pokes_sent.clone();
     let stream = EventStream! {
         yield Event::comment("connected");
         loop {
@@ -53,7 +73,7 @@ pub fn poke(
         }
     };
     PokeStream {
-        stream: stream.heartbeat(heartbeat),
+        stream: stream.heartbeat(streams.heartbeat),
         no_proxy_buffering: Header::new("X-Accel-Buffering", "no"),
     }
 }

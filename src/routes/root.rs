@@ -1,12 +1,11 @@
 //! `/`: the chat page when it is built, otherwise a JSON description of the service
 //! with a hint on how to build the page.
 
-use crate::service::Services;
+use rocket::fairing::AdHoc;
 use rocket::fs::{FileServer, Options};
 use rocket::serde::json::{json, Value};
 use rocket::State;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::PathBuf;
 
 /// Rank of the static files: after every API route (those have negative default ranks).
 const WEB_RANK: isize = 10;
@@ -14,19 +13,28 @@ const WEB_RANK: isize = 10;
 /// The command that builds the chat page into `web/dist`.
 pub const BUILD_HINT: &str = "npm --prefix web ci && npm --prefix web run build";
 
-/// The built chat page in `web_dir` (e.g. `web/dist`), served as static files under `/`.
+/// The directory of the built chat page (the `web_dir` setting).
+pub struct WebDir(pub PathBuf);
+
+/// Serves the built chat page in `web_dir` (e.g. `web/dist`) as static files under `/`.
 ///
 /// A missing directory or file forwards instead of failing: `/` then falls through to
 /// [`index`], anything else to the JSON 404 catcher. The directory is looked up on each
 /// request, so a page built while the server runs is served without a restart.
-pub fn web_files(web_dir: &Path) -> FileServer {
-    FileServer::new(web_dir, Options::Index | Options::Missing).rank(WEB_RANK)
+pub fn stage(web_dir: PathBuf) -> AdHoc {
+    AdHoc::on_ignite("chat page", move |rocket| async move {
+        let files = FileServer::new(&web_dir, Options::Index | Options::Missing).rank(WEB_RANK);
+        rocket
+            .manage(WebDir(web_dir))
+            .mount("/", files)
+            .mount("/", rocket::routes![index])
+    })
 }
 
 /// Names the service and its endpoints, and says how to build the chat page. Reached
 /// only when `web_dir` holds no `index.html`.
 #[rocket::get("/", rank = 11)]
-pub fn index(services: &State<Arc<Services>>) -> Value {
+pub fn index(web_dir: &State<WebDir>) -> Value {
     json!({
         "service": "replichat",
         "endpoints": {
@@ -37,7 +45,7 @@ pub fn index(services: &State<Arc<Services>>) -> Value {
         },
         "page": {
             "status": "not built",
-            "web_dir": services.config.web_dir.display().to_string(),
+            "web_dir": web_dir.0.display().to_string(),
             "hint": format!(
                 "build the chat page with `{BUILD_HINT}` (from the repository root), then reload /"
             ),

@@ -1,13 +1,38 @@
-//! Server-side garbage collection (spec §9): idle clients, empty groups, old tombstones.
+//! Server-side garbage collection (docs/protocol.md §10): idle clients, empty groups,
+//! old tombstones, swept at start and then periodically.
 //!
-//! Runs in one write transaction, so it is serialised with every push (and with the
-//! sweepers of other processes sharing the database); each step is idempotent.
+//! A sweep runs in one write transaction, so it is serialised with every push (and
+//! with the sweepers of other processes sharing the database); each step is idempotent.
 
-use super::Services;
-use crate::db::{DbError, TxMode};
-use crate::error::ApiError;
+use crate::db::{Database, DbError, TxMode};
+use crate::domain::Version;
 use crate::repository::{ClientGroupRepo, ClientRepo, MessageRepo, ServerRepo};
 use chrono::{DateTime, Duration, NaiveDateTime};
+use rocket::tokio::{self, time};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// When the sweeper runs and what it collects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GcSettings {
+    /// Seconds between sweeps; 0 disables the sweeper.
+    pub gc_interval_secs: u64,
+    /// Clients that have not pushed for this many seconds are deleted.
+    pub client_max_idle_secs: u64,
+    /// Message tombstones older than this many seconds are purged.
+    pub tombstone_max_age_secs: u64,
+}
+
+impl Default for GcSettings {
+    fn default() -> Self {
+        GcSettings {
+            gc_interval_secs: 3600,
+            client_max_idle_secs: 30 * 24 * 3600,
+            tombstone_max_age_secs: 30 * 24 * 3600,
+        }
+    }
+}
 
 /// What one sweep removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,18 +42,30 @@ pub struct GcReport {
     /// Groups left without clients and tombstoned.
     pub groups_tombstoned: usize,
     /// Highest version among purged message tombstones, if any were purged.
-    pub purged_through: Option<i64>,
+    pub purged_through: Option<Version>,
 }
 
-impl Services {
+/// Sweeps the database.
+#[derive(Clone)]
+pub struct GcService {
+    db: Arc<Database>,
+    settings: GcSettings,
+}
+
+impl GcService {
+    /// A collector over `db`.
+    pub fn new(db: Arc<Database>, settings: GcSettings) -> Self {
+        GcService { db, settings }
+    }
+
     /// Deletes clients idle for longer than `client_max_idle_secs`, tombstones the
     /// groups that emptied, and purges message tombstones older than
     /// `tombstone_max_age_secs`, raising the tombstone horizon so that pulls from
     /// older cookies get a full reset instead of missing a delete.
-    pub fn collect_garbage(&self, now: NaiveDateTime) -> Result<GcReport, ApiError> {
-        let idle_before = cutoff(now, self.config.client_max_idle_secs);
-        let purge_before = cutoff(now, self.config.tombstone_max_age_secs);
-        let report = self.db.transaction(TxMode::Write, |conn| {
+    pub fn collect_garbage(&self, now: NaiveDateTime) -> Result<GcReport, DbError> {
+        let idle_before = cutoff(now, self.settings.client_max_idle_secs);
+        let purge_before = cutoff(now, self.settings.tombstone_max_age_secs);
+        self.db.transaction(TxMode::Write, |conn| {
             let clients_deleted = ClientRepo::delete_idle(conn, idle_before)?;
             let groups_tombstoned = ClientGroupRepo::tombstone_empty(conn, idle_before, now)?;
             let purged_through = MessageRepo::purge_tombstones(conn, purge_before)?;
@@ -40,8 +77,37 @@ impl Services {
                 groups_tombstoned,
                 purged_through,
             })
-        })?;
-        Ok(report)
+        })
+    }
+
+    /// Sweeps at once and then every `gc_interval_secs` until `shutdown`; does nothing
+    /// when the interval is 0.
+    pub fn spawn_sweeper(self, mut shutdown: rocket::Shutdown) {
+        if self.settings.gc_interval_secs == 0 {
+            return;
+        }
+        let period = std::time::Duration::from_secs(self.settings.gc_interval_secs);
+        tokio::spawn(async move {
+            let mut ticker = time::interval(period);
+            ticker.set_missed_tick_behavior(time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => self.sweep().await,
+                    _ = &mut shutdown => break,
+                }
+            }
+        });
+    }
+
+    async fn sweep(&self) {
+        let gc = self.clone();
+        let now = chrono::Utc::now().naive_utc();
+        match tokio::task::spawn_blocking(move || gc.collect_garbage(now)).await {
+            Ok(Ok(report)) if report != GcReport::default() => rocket::info!("gc: {report:?}"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => rocket::warn!("gc sweep failed: {e}"),
+            Err(e) => rocket::error!("gc sweep task failed: {e}"),
+        }
     }
 }
 

@@ -4,7 +4,12 @@
 //! effect must exist exactly once and every lastMutationID and cookie must agree.
 
 use crate::on_both_databases;
-use crate::support::*;
+use crate::support::app::TestApp;
+use crate::support::workload::{
+    assert_view_matches_workload, workload_mutation, workload_view, workload_writes,
+};
+use replichat_test_support::bodies::unchanged;
+use replichat_test_support::view::ClientView;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,9 +1,12 @@
 //! Pushes and pulls interleaved: snapshot consistency, cookie order and the lmid map
-//! (checklist items 16, 20, 22). Writers run the deterministic workload (every
+//! (docs/protocol.md checklist items 16, 20, 22). Writers run the deterministic workload (every
 //! mutation has a visible effect) while pullers record what they are answered.
 
 use crate::on_both_databases;
-use crate::support::*;
+use crate::support::app::TestApp;
+use crate::support::workload::{assert_view_matches_workload, workload_range};
+use replichat_test_support::bodies::{create_message, put};
+use replichat_test_support::view::{compare_cookies, ClientView};
 use serde_json::{json, Value};
 use std::cmp::Ordering as CookieOrder;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

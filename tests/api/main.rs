@@ -1,11 +1,12 @@
 //! The integration-test binary: the HTTP API through Rocket's local client, each test
 //! on SQLite and (with `REPLICHAT_TEST_PG`) on PostgreSQL. Test names carry the number
-//! of the conformance-checklist item (spec §13) they cover. `processes` runs the built
+//! of the conformance-checklist item (docs/protocol.md §13) they cover. `processes` runs the built
 //! server binary instead: several replicas, crashes, shutdown and database faults.
 
 mod support;
 
 mod concurrency;
+mod defaults;
 mod interleaving;
 mod model;
 mod poke;

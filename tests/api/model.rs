@@ -21,9 +21,15 @@
 //! A failure is shrunk to a short list of steps and saved under
 //! `tests/proptest-regressions/model.txt`, from where later runs replay it first.
 
-use crate::support::*;
+use crate::on_both_databases;
+use crate::support::app::TestApp;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+use replichat::config::AppConfig;
+use replichat::service::{MutationLimits, PullStrategy};
+use replichat_test_support::bodies::{message_value, mutation, push_body};
+use replichat_test_support::database::Db;
+use replichat_test_support::view::ClientView;
 use rocket::http::Status;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -511,14 +517,19 @@ impl<'a> Run<'a> {
 }
 
 /// The app's configuration for a case: the strategy and the small argument bounds.
-fn configure(reset: bool) -> impl FnOnce(rocket::figment::Figment) -> rocket::figment::Figment {
-    move |figment| {
-        figment
-            .merge(("pull_strategy", if reset { "reset" } else { "version" }))
-            .merge(("max_message_id_len", MAX_ID_LEN))
-            .merge(("max_sender_len", MAX_TEXT_LEN))
-            .merge(("max_content_len", MAX_TEXT_LEN))
-            .merge(("request_log", false))
+fn configure(reset: bool) -> impl FnOnce(&mut AppConfig) {
+    move |config| {
+        config.protocol.pull_strategy = if reset {
+            PullStrategy::Reset
+        } else {
+            PullStrategy::Version
+        };
+        config.protocol.limits = MutationLimits {
+            max_message_id_len: MAX_ID_LEN,
+            max_sender_len: MAX_TEXT_LEN,
+            max_content_len: MAX_TEXT_LEN,
+        };
+        config.logging.request_log = false;
     }
 }
 
@@ -526,14 +537,10 @@ fn configure(reset: bool) -> impl FnOnce(rocket::figment::Figment) -> rocket::fi
 fn run_case(db: Db, case: &Case) {
     let runtime = rocket::tokio::runtime::Runtime::new().expect("a tokio runtime");
     runtime.block_on(async {
-        let configure = configure(case.reset_strategy);
-        let app = match db {
-            Db::Sqlite => TestApp::sqlite_with(configure).await,
-            Db::Postgres => {
-                let app = TestApp::postgres_with("model", configure).await;
-                app.expect("REPLICHAT_TEST_PG is set")
-            }
-        };
+        let app = TestApp::builder(db, "model")
+            .configure(configure(case.reset_strategy))
+            .start()
+            .await;
         let mut run = Run::new(&app);
         for step in &case.steps {
             run.step(step).await;
@@ -566,16 +573,13 @@ fn check_against_model(db: Db, cases: u32) {
     }
 }
 
-#[test]
-fn sqlite() {
-    check_against_model(Db::Sqlite, SQLITE_CASES);
-}
-
-#[test]
-fn postgres() {
-    if std::env::var_os(PG_ENV).is_none() {
-        eprintln!("skipped model::postgres: {PG_ENV} is not set");
-        return;
+on_both_databases!(
+    agrees_with_the_model,
+    blocking | db | {
+        let cases = match db {
+            Db::Sqlite => SQLITE_CASES,
+            Db::Postgres => POSTGRES_CASES,
+        };
+        check_against_model(db, cases);
     }
-    check_against_model(Db::Postgres, POSTGRES_CASES);
-}
+);

@@ -1,9 +1,14 @@
-//! The SSE poke stream: headers, which pushes poke, and heartbeats (checklist items 11
+//! The SSE poke stream: headers, which pushes poke, and heartbeats (docs/protocol.md checklist items 11
 //! and 35–38). On PostgreSQL pokes travel through NOTIFY and the LISTEN task, so every
 //! wait allows [`POKE_DELIVERY`].
 
 use crate::on_both_databases;
-use crate::support::*;
+use crate::support::app::{TestApp, POKE_DELIVERY};
+use crate::support::sse::{PokeStream, SseItem};
+use replichat_test_support::bodies::{
+    create_message, delete_message, mutation, push_body, unchanged,
+};
+use replichat_test_support::view::{compare_cookies, ClientView};
 use rocket::http::{ContentType, Status};
 use serde_json::json;
 use std::time::Duration;
@@ -140,7 +145,7 @@ on_both_databases!(item_37_replay_only_push_does_not_poke, |app| {
 
 on_both_databases!(
     item_38_heartbeats_are_comments,
-    config = |figment| figment.merge(("poke_heartbeat_secs", 1)),
+    config = |c| c.pokes.poke_heartbeat_secs = 1,
     |app| {
         let mut stream = app.subscribe_pokes("/api/replicache-poke").await;
         let mut heartbeats = 0;

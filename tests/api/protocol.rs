@@ -1,8 +1,11 @@
 //! The request envelope and protocol-wide rules: versions, malformed and large bodies,
-//! error bodies, headers and CORS (checklist items 8–10, 12, 30, 31, 34).
+//! error bodies, headers and CORS (docs/protocol.md checklist items 8–10, 12, 30, 31, 34).
 
 use crate::on_both_databases;
-use crate::support::*;
+use replichat_test_support::bodies::{
+    clear, create_message, normalized, pull_body, push_body, put,
+};
+use rocket::data::ByteUnit;
 use rocket::http::{ContentType, Header, Status};
 use serde_json::{json, Value};
 
@@ -114,7 +117,9 @@ on_both_databases!(item_12_five_mib_push_is_accepted, |app| {
         "the 5 MiB push was not applied exactly"
     );
     // The limit is configurable; over it the answer is a JSON 413, not a hang or HTML.
-    let small = app.sibling(|f| f.merge(("body_limit", "1 MiB"))).await;
+    let small = app
+        .sibling(|c| c.http.body_limit = ByteUnit::Mebibyte(1))
+        .await;
     let response = small
         .post_raw(PUSH, Some(ContentType::JSON), vec![], &body)
         .await;
@@ -122,7 +127,9 @@ on_both_databases!(item_12_five_mib_push_is_accepted, |app| {
 });
 
 on_both_databases!(item_30_error_bodies_are_json_with_status_200, |app| {
-    let strict = app.sibling(|f| f.merge(("schema_versions", ["v1"]))).await;
+    let strict = app
+        .sibling(|c| c.protocol.schema_versions = vec!["v1".into()])
+        .await;
     let mut old_push = push_body("g1", vec![]);
     old_push["pushVersion"] = json!(0);
     let mut old_pull = pull_body("g1", json!(null));
@@ -232,7 +239,7 @@ on_both_databases!(item_31_empty_authorization_and_cors_preflight, |app| {
 
 on_both_databases!(
     item_34_unsupported_schema_version_is_refused,
-    config = |figment| figment.merge(("schema_versions", ["v1"])),
+    config = |c| c.protocol.schema_versions = vec!["v1".into()],
     |app| {
         let refused = json!({"error": "VersionNotSupported", "versionType": "schema"});
         let with_schema = |mut body: Value, schema: &str| {

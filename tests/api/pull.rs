@@ -1,8 +1,13 @@
 //! Pull in version mode: versions, full and incremental views, cookies and forks
-//! (checklist items 17–19, 21, 23–25).
+//! (docs/protocol.md checklist items 17–19, 21, 23–25).
 
 use crate::on_both_databases;
-use crate::support::*;
+use replichat::service::PullStrategy;
+use replichat_test_support::bodies::{
+    clear, create_message, create_messages, del, delete_message, mutation, normalized, pull_body,
+    put, unchanged, update_message,
+};
+use replichat_test_support::view::{compare_cookies, ClientView};
 use rocket::http::Status;
 use serde_json::{json, Value};
 
@@ -53,7 +58,9 @@ on_both_databases!(item_18_null_cookie_returns_the_full_view, |app| {
 });
 
 on_both_databases!(item_19_current_cookie_gets_an_empty_answer, |app| {
-    let reset = app.sibling(|f| f.merge(("pull_strategy", "reset"))).await;
+    let reset = app
+        .sibling(|c| c.protocol.pull_strategy = PullStrategy::Reset)
+        .await;
     app.push_ok("g1", vec![create_message("c1", 1, "m1", "x", 1)])
         .await;
     app.push_ok("g1", vec![mutation("c1", 2, "noSuchMutator", json!(null))])
@@ -102,14 +109,8 @@ on_both_databases!(item_21_lmid_change_always_changes_the_cookie, |app| {
 });
 
 on_both_databases!(item_23_version_mode_returns_rows_newer_than_cookie, |app| {
-    app.push_ok(
-        "g1",
-        vec![
-            create_message("c1", 1, "m1", "one", 1),
-            create_message("c1", 2, "m2", "two", 2),
-        ],
-    )
-    .await;
+    let messages = create_messages("c1", &[("m1", "one"), ("m2", "two")]);
+    app.push_ok("g1", messages).await;
     app.push_ok(
         "g1",
         vec![

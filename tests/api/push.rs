@@ -1,8 +1,12 @@
-//! Push: the lastMutationID rules of spec §6 (checklist items 1–7). Effects are read
+//! Push: the lastMutationID rules of docs/protocol.md §7 (checklist items 1–7). Effects are read
 //! back through pulls, so every assertion is on what a client would see.
 
 use crate::on_both_databases;
-use crate::support::*;
+use replichat_test_support::bodies::{
+    clear, create_message, create_messages, mutation, normalized, push_body, put, unchanged,
+    update_message,
+};
+use replichat_test_support::database::Db;
 use rocket::http::Status;
 use serde_json::json;
 
@@ -49,14 +53,8 @@ on_both_databases!(item_02_replayed_mutation_changes_nothing, |app| {
 on_both_databases!(
     item_03_partially_applied_batch_applies_only_the_rest,
     |app| {
-        app.push_ok(
-            "g1",
-            vec![
-                create_message("c1", 1, "m1", "one", 1),
-                create_message("c1", 2, "m2", "two", 2),
-            ],
-        )
-        .await;
+        let messages = create_messages("c1", &[("m1", "one"), ("m2", "two")]);
+        app.push_ok("g1", messages).await;
         let cookie = app.pull_ok("g1", json!(null)).await["cookie"].clone();
         // 1 and 2 come back with other arguments: applying them again would be visible.
         app.push_ok(
@@ -68,9 +66,8 @@ on_both_databases!(
             ],
         )
         .await;
-        let pulled = app.pull_ok("g1", cookie).await;
         assert_eq!(
-            normalized(&pulled),
+            app.pull_normalized("g1", cookie).await,
             json!({
                 "cookie": 3,
                 "lastMutationIDChanges": {"c1": 3},
@@ -81,14 +78,8 @@ on_both_databases!(
 );
 
 on_both_databases!(item_04_interleaved_clients_use_their_own_lmid, |app| {
-    app.push_ok(
-        "g1",
-        vec![
-            create_message("c1", 1, "a1", "a1", 1),
-            create_message("c1", 2, "a2", "a2", 2),
-        ],
-    )
-    .await;
+    let messages = create_messages("c1", &[("a1", "a1"), ("a2", "a2")]);
+    app.push_ok("g1", messages).await;
     let cookie = app.pull_ok("g1", json!(null)).await["cookie"].clone();
     // c2 is new (expects 1) while c1 expects 3: checked against c1's lmid, c2's
     // mutation 1 would be a replay, and c1's 3 would be a gap for c2.
@@ -103,9 +94,8 @@ on_both_databases!(item_04_interleaved_clients_use_their_own_lmid, |app| {
         ],
     )
     .await;
-    let pulled = app.pull_ok("g1", cookie).await;
     assert_eq!(
-        normalized(&pulled),
+        app.pull_normalized("g1", cookie).await,
         json!({
             "cookie": 3,
             "lastMutationIDChanges": {"c1": 4, "c2": 2},
@@ -168,9 +158,8 @@ on_both_databases!(item_06_failing_mutator_behaves_like_unknown_one, |app| {
         ],
     )
     .await;
-    let pulled = app.pull_ok("g1", cookie).await;
     assert_eq!(
-        normalized(&pulled),
+        app.pull_normalized("g1", cookie).await,
         json!({
             "cookie": 3,
             "lastMutationIDChanges": {"c1": 6},
@@ -215,9 +204,8 @@ on_both_databases!(item_07_gap_answers_client_state_not_found, |app| {
         ))
         .await;
     assert_eq!((status, body), (Status::Ok, csnf));
-    let pulled = app.pull_ok("g1", cookie).await;
     assert_eq!(
-        normalized(&pulled),
+        app.pull_normalized("g1", cookie).await,
         json!({"cookie": 3, "lastMutationIDChanges": {"c1": 2}, "patch": [put("m2", "two", 2)]})
     );
 });

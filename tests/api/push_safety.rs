@@ -1,9 +1,13 @@
 //! Push under concurrency, transient database failures and ownership rules
-//! (checklist items 13–15). A write-audit trigger counts committed row writes, so
+//! (docs/protocol.md checklist items 13–15). A write-audit trigger counts committed row writes, so
 //! "applied exactly once" is checked directly, not inferred from the final data.
 
 use crate::on_both_databases;
-use crate::support::*;
+use crate::support::app::TestApp;
+use replichat_test_support::bodies::{
+    clear, create_message, normalized, pull_body, push_body, put, update_message,
+};
+use replichat_test_support::database::{Db, DirectConn};
 use rocket::http::{ContentType, Status};
 use rocket::tokio::sync::oneshot;
 use serde_json::json;
@@ -82,7 +86,7 @@ async fn hold_sqlite_lock(app: &TestApp) -> std::thread::JoinHandle<()> {
 
 on_both_databases!(
     item_14_transient_failure_is_retried_and_applied_once,
-    config = |figment| figment.merge(("sqlite_busy_timeout_ms", 20)),
+    config = |c| c.database.sqlite_busy_timeout_ms = 20,
     |app| {
         let mut conn = app.direct();
         conn.install_write_audit();
@@ -121,9 +125,9 @@ on_both_databases!(
         // When the retries run out, the push fails (so the client pushes again) and the
         // mutation is not consumed in error mode: lmid and data stay as they were.
         let impatient = app
-            .sibling(|f| {
-                f.merge(("sqlite_busy_timeout_ms", 20))
-                    .merge(("transaction_attempts", 2))
+            .sibling(|c| {
+                c.database.sqlite_busy_timeout_ms = 20;
+                c.database.transaction_attempts = 2;
             })
             .await;
         let doomed = push_body("g1", vec![create_message("c1", 3, "m3", "never", 3)]);
@@ -247,9 +251,10 @@ const SQLITE_FULL: &str = "
 
 on_both_databases!(
     a_resource_shortage_is_answered_503_and_never_drops_the_mutation,
-    config = |figment| figment
-        .merge(("statement_timeout_ms", 1000))
-        .merge(("transaction_attempts", 2)),
+    config = |c| {
+        c.database.statement_timeout_ms = 1000;
+        c.database.transaction_attempts = 2;
+    },
     |app| {
         let mut conn = app.direct();
         conn.execute_either(PG_SLOW, SQLITE_FULL);

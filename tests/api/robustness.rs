@@ -2,8 +2,12 @@
 //! while fuzzing: each must get a deliberate answer on both databases.
 
 use crate::on_both_databases;
-use crate::support::*;
-use replichat::dto::MAX_IDENTIFIER_BYTES;
+use replichat::domain::MAX_IDENTIFIER_BYTES;
+use replichat_test_support::bodies::{
+    clear, create_message, message_value, mutation, normalized, pull_body, push_body, put,
+    unchanged,
+};
+use replichat_test_support::view::{assert_pull_response_shape, compare_cookies, ClientView};
 use rocket::http::{ContentType, Status};
 use serde_json::json;
 

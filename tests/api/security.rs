@@ -1,19 +1,23 @@
-//! Authentication (checklist item 32) and garbage collection (item 33).
+//! Authentication (docs/protocol.md checklist item 32) and garbage collection (item 33).
 
-use crate::support::{create_message, pull_body, push_body, TestApp};
+use crate::on_both_databases;
+use crate::support::app::TestApp;
 use chrono::{Duration, Utc};
 use jsonwebtoken::{encode, EncodingKey, Header};
-use replichat::auth::Caller;
-use replichat::service::{PushOutcome, Services};
-use rocket::figment::Figment;
+use replichat::auth::{AuthMode, Caller};
+use replichat::config::AppConfig;
+use replichat::domain::UserId;
+use replichat::service::{GcService, PushOutcome, PushService};
+use replichat_test_support::bodies::{create_message, pull_body, push_body};
 use rocket::http::{ContentType, Header as HttpHeader, Status};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 const SECRET: &str = "test-secret-for-hs256";
 
-fn with_jwt(figment: Figment) -> Figment {
-    figment.merge(("auth", "jwt")).merge(("jwt_secret", SECRET))
+fn with_jwt(config: &mut AppConfig) {
+    config.auth.auth = AuthMode::Jwt;
+    config.auth.jwt_secret = SECRET.into();
 }
 
 fn token(user: &str, secret: &str, expires_in_secs: i64) -> String {
@@ -97,24 +101,16 @@ async fn item_32_body(app: TestApp) {
     );
 }
 
-#[rocket::async_test]
-async fn item_32_jwt_auth_and_ownership_sqlite() {
-    item_32_body(TestApp::sqlite_with(with_jwt).await).await;
-}
-
-#[rocket::async_test]
-async fn item_32_jwt_auth_and_ownership_postgres() {
-    if let Some(app) = TestApp::postgres_with("item_32 postgres", with_jwt).await {
-        item_32_body(app).await;
-    }
-}
+on_both_databases!(item_32_jwt_auth_and_ownership, config = with_jwt, |app| {
+    item_32_body(app).await;
+});
 
 /// Pushes that arrive together share one write transaction; a push refused for
 /// ownership (403) must neither disturb the pushes combined with it nor write anything.
 async fn forbidden_pushes_in_combined_batches_body(app: TestApp) {
     const WRITERS: usize = 4;
     const PUSHES: i64 = 40;
-    let services = services(&app);
+    let services = Arc::new(push_service(&app));
     // Each writer owns its group; "victim" owns g-victim.
     let victim = format!("Bearer {}", token("victim", SECRET, 300));
     let first = push_body(
@@ -130,12 +126,13 @@ async fn forbidden_pushes_in_combined_batches_body(app: TestApp) {
             std::thread::spawn(move || {
                 let writer = t % WRITERS;
                 let hostile = t >= WRITERS;
+                let user = if hostile {
+                    format!("intruder{writer}")
+                } else {
+                    format!("user{writer}")
+                };
                 let caller = Caller {
-                    user_id: if hostile {
-                        format!("intruder{writer}")
-                    } else {
-                        format!("user{writer}")
-                    },
+                    user_id: UserId::parse(user).expect("a valid user id"),
                 };
                 let mut forbidden = 0;
                 for id in 1..=PUSHES {
@@ -208,32 +205,33 @@ async fn forbidden_pushes_in_combined_batches_body(app: TestApp) {
     );
 }
 
-#[rocket::async_test]
-async fn forbidden_pushes_in_combined_batches_sqlite() {
-    forbidden_pushes_in_combined_batches_body(TestApp::sqlite_with(with_jwt).await).await;
-}
-
-#[rocket::async_test]
-async fn forbidden_pushes_in_combined_batches_postgres() {
-    if let Some(app) = TestApp::postgres_with("forbidden pushes in batches", with_jwt).await {
+on_both_databases!(
+    forbidden_pushes_in_combined_batches,
+    config = with_jwt,
+    |app| {
         forbidden_pushes_in_combined_batches_body(app).await;
     }
+);
+
+fn push_service(app: &TestApp) -> PushService {
+    app.client
+        .rocket()
+        .state::<PushService>()
+        .expect("the push service is managed")
+        .clone()
 }
 
-fn services(app: &TestApp) -> Arc<Services> {
-    Arc::clone(
-        app.client
-            .rocket()
-            .state::<Arc<Services>>()
-            .expect("services are managed"),
-    )
+fn gc_config(config: &mut AppConfig) {
+    config.gc.gc_interval_secs = 0;
+    config.gc.client_max_idle_secs = 3600;
+    config.gc.tombstone_max_age_secs = 3600;
 }
 
-fn gc_config(figment: Figment) -> Figment {
-    figment
-        .merge(("gc_interval_secs", 0))
-        .merge(("client_max_idle_secs", 3600))
-        .merge(("tombstone_max_age_secs", 3600))
+/// A collector of the test's own over the app's database with the app's GC settings,
+/// as another process's sweeper would be.
+fn gc_service(app: &TestApp) -> GcService {
+    let db = replichat::db::Database::connect(&app.config.database).expect("connect");
+    GcService::new(Arc::new(db), app.config.gc.clone())
 }
 
 async fn item_33_body(app: TestApp) {
@@ -247,7 +245,7 @@ async fn item_33_body(app: TestApp) {
     assert_eq!(status, Status::Ok);
 
     // A sweep now removes nothing: everything is younger than an hour.
-    let services = services(&app);
+    let services = gc_service(&app);
     let now = Utc::now().naive_utc();
     let report = services.collect_garbage(now).expect("gc runs");
     assert_eq!(report, Default::default());
@@ -281,14 +279,10 @@ async fn item_33_body(app: TestApp) {
     assert_eq!(body["patch"], json!([{"op": "clear"}]));
 }
 
-#[rocket::async_test]
-async fn item_33_gc_tombstones_groups_and_purges_deletes_sqlite() {
-    item_33_body(TestApp::sqlite_with(gc_config).await).await;
-}
-
-#[rocket::async_test]
-async fn item_33_gc_tombstones_groups_and_purges_deletes_postgres() {
-    if let Some(app) = TestApp::postgres_with("item_33 postgres", gc_config).await {
+on_both_databases!(
+    item_33_gc_tombstones_groups_and_purges_deletes,
+    config = gc_config,
+    |app| {
         item_33_body(app).await;
     }
-}
+);

@@ -1,8 +1,14 @@
 //! Pull strategies and unusable cookies: resets, reset-mode versus version-mode
-//! equivalence and the patch format (checklist items 26–29).
+//! equivalence and the patch format (docs/protocol.md checklist items 26–29).
 
 use crate::on_both_databases;
-use crate::support::*;
+use crate::support::app::TestApp;
+use replichat::service::PullStrategy;
+use replichat_test_support::bodies::{
+    clear, create_message, del, delete_message, mutation, normalized, put, unchanged,
+    update_message,
+};
+use replichat_test_support::view::{assert_patch_well_formed, compare_cookies, ClientView};
 use serde_json::{json, Value};
 use std::cmp::Ordering;
 
@@ -104,7 +110,9 @@ on_both_databases!(item_26_unusable_cookie_gets_a_reset_above_it, |app| {
 });
 
 on_both_databases!(item_27_reset_and_version_modes_agree, |app| {
-    let reset = app.sibling(|f| f.merge(("pull_strategy", "reset"))).await;
+    let reset = app
+        .sibling(|c| c.protocol.pull_strategy = PullStrategy::Reset)
+        .await;
     let history = build_history(&app).await;
     let latest = history.last().unwrap();
     let mut starts = history.clone();
@@ -123,7 +131,9 @@ on_both_databases!(item_27_reset_and_version_modes_agree, |app| {
 });
 
 on_both_databases!(item_28_patch_has_one_valid_op_per_key, |app| {
-    let reset = app.sibling(|f| f.merge(("pull_strategy", "reset"))).await;
+    let reset = app
+        .sibling(|c| c.protocol.pull_strategy = PullStrategy::Reset)
+        .await;
     let mut cookies = vec![json!(null), json!(1)];
     app.push_ok("g1", vec![create_message("c1", 1, "m1", "one", 1)])
         .await;
@@ -164,7 +174,7 @@ on_both_databases!(item_28_patch_has_one_valid_op_per_key, |app| {
 
 on_both_databases!(
     item_29_reset_mode_clears_whenever_the_cookie_changed,
-    config = |figment| figment.merge(("pull_strategy", "reset")),
+    config = |c| c.protocol.pull_strategy = PullStrategy::Reset,
     |app| {
         app.push_ok("g1", vec![create_message("c1", 1, "m1", "one", 1)])
             .await;

@@ -1,11 +1,16 @@
-//! Crash recovery (issue 6.4a): `kill -9` of the server while three writers push
+//! Crash recovery (README "Shutdown and faults"): `kill -9` of the server while three writers push
 //! concurrently, then a restart on the same database. Every mutation a pull had
 //! confirmed (or a push had acknowledged) is still there, and exactly once; resending
 //! what was pending (as Replicache does after the server comes back) applies each
 //! remaining mutation once and skips the rest.
 
 use super::ProcDb;
-use crate::support::*;
+use crate::on_both_databases;
+use crate::support::http::Http;
+use crate::support::process::ServerProcess;
+use crate::support::workload::{assert_view_matches_workload, workload_writes};
+use crate::support::writer::{Outcome, Writer};
+use replichat_test_support::view::ClientView;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -35,7 +40,7 @@ fn load(name: &str, server: &Http, dead: &AtomicBool) -> Writer {
 fn confirmed_mutations_survive_kill_9(database: ProcDb) {
     database.migrate();
     database.direct().install_write_audit();
-    let mut server = ServerProcess::start("crash", &database.url, &[]);
+    let mut server = ServerProcess::start("crash", &database.url);
     let dead = AtomicBool::new(false);
     let http = server.http.clone();
     let mut writers: Vec<Writer> = std::thread::scope(|scope| {
@@ -95,14 +100,9 @@ fn confirmed_mutations_survive_kill_9(database: ProcDb) {
     );
 }
 
-#[test]
-fn sqlite_kill_9_under_push_load_keeps_every_confirmed_mutation_exactly_once() {
-    confirmed_mutations_survive_kill_9(ProcDb::sqlite());
-}
-
-#[test]
-fn postgres_kill_9_under_push_load_keeps_every_confirmed_mutation_exactly_once() {
-    if let Some(database) = ProcDb::postgres("kill_9_under_push_load") {
-        confirmed_mutations_survive_kill_9(database);
+on_both_databases!(
+    kill_9_under_push_load_keeps_every_confirmed_mutation_exactly_once,
+    blocking | db | {
+        confirmed_mutations_survive_kill_9(ProcDb::new(db, "kill_9_under_push_load"));
     }
-}
+);

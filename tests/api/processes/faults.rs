@@ -1,10 +1,15 @@
-//! Database faults (issue 5.3, issue 6.4c): a SQLite file write-locked by another
+//! Database faults (README "Shutdown and faults"): a SQLite file write-locked by another
 //! process for 2 s, and a PostgreSQL database that refuses connections for a while.
 //! Requests wait or fail with 503 JSON, never 500, and succeed afterwards without a
 //! restart.
 
 use super::{hold_write_lock, release, ProcDb};
-use crate::support::*;
+use crate::on_postgres;
+use crate::support::http::{Answer, Transport};
+use crate::support::process::ServerProcess;
+use replichat_test_support::bodies::create_message;
+use replichat_test_support::database::Db;
+use replichat_test_support::view::ClientView;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -12,16 +17,17 @@ const LOCK_HELD: Duration = Duration::from_secs(2);
 
 #[test]
 fn a_sqlite_file_locked_by_another_process_for_2s_makes_pushes_wait_or_fail_with_503() {
-    let database = ProcDb::sqlite();
+    let database = ProcDb::new(Db::Sqlite, "sqlite_file_locked");
     database.migrate();
     database.direct().install_write_audit();
     // Same file: one process with the default busy timeout (5 s), one that gives up fast.
-    let patient = ServerProcess::start("patient", &database.url, &[]);
-    let hasty_env = [
-        ("ROCKET_SQLITE_BUSY_TIMEOUT_MS", "100"),
-        ("ROCKET_TRANSACTION_ATTEMPTS", "1"),
-    ];
-    let hasty = ServerProcess::start("hasty", &database.url, &hasty_env);
+    let patient = ServerProcess::start("patient", &database.url);
+    let hasty = ServerProcess::builder("hasty", &database.url)
+        .configure(|c| {
+            c.database.sqlite_busy_timeout_ms = 100;
+            c.database.transaction_attempts = 1;
+        })
+        .start();
     let push = |server: &ServerProcess, client: &str, id: i64| {
         let message = format!("{client}-{id}");
         let mutation = create_message(client, id, &message, "x", id);
@@ -72,16 +78,12 @@ fn assert_prompt_503(answer: Result<Answer, Transport>, started: Instant, within
     assert!(elapsed < within, "answered after {elapsed:?}");
 }
 
-#[test]
+on_postgres! {
 fn healthz_answers_503_json_while_postgres_refuses_connections_and_recovers_without_restart() {
-    let Some(database) = ProcDb::postgres("healthz_recovers") else {
-        return;
-    };
-    let server = ServerProcess::start(
-        "healthz",
-        &database.url,
-        &[("ROCKET_POOL_TIMEOUT_SECS", "3")],
-    );
+    let database = ProcDb::postgres("healthz_recovers");
+    let server = ServerProcess::builder("healthz", &database.url)
+        .configure(|c| c.database.pool_timeout_secs = 3)
+        .start();
     let first = create_message("c", 1, "m1", "x", 1);
     assert!(server.http.push("g", vec![first]).unwrap().is_push_ok());
 
@@ -118,4 +120,5 @@ fn healthz_answers_503_json_while_postgres_refuses_connections_and_recovers_with
     let view = ClientView::from_response(&server.http.pull_ok("g", Value::Null));
     assert_eq!(view.lmids.get("c"), Some(&2));
     assert_eq!(view.data.len(), 2, "{:?}", view.data);
+}
 }

@@ -1,8 +1,8 @@
-//! Multi-process and fault tests (issue 5 "scale-out", issue 6 "reliability",
-//! checklist item 39): the built server binary in several processes on one database,
-//! killed with SIGKILL, stopped with SIGTERM, cut off from its database. Tests that
-//! only make sense on PostgreSQL print that they were skipped without
-//! `REPLICHAT_TEST_PG`.
+//! Multi-process and fault tests (checklist item 39 of docs/protocol.md, and the
+//! scale-out and reliability requirements in README.md "Running several processes"):
+//! the built server binary in several processes on one database, killed with SIGKILL,
+//! stopped with SIGTERM, cut off from its database. Tests that only make sense on
+//! PostgreSQL use `on_postgres!`.
 
 mod crash;
 mod faults;
@@ -11,7 +11,10 @@ mod scale_out;
 mod shutdown;
 mod startup;
 
-use crate::support::*;
+use crate::support::process::ServerProcess;
+use replichat::config::AppConfig;
+use replichat_test_support::config::test_config;
+use replichat_test_support::database::{Db, DirectConn, TestDb};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -26,33 +29,26 @@ pub struct ProcDb {
 }
 
 impl ProcDb {
-    /// A fresh SQLite file.
-    pub fn sqlite() -> ProcDb {
-        let (database, url) = TestDb::sqlite();
+    /// A fresh database of kind `db` for the test `test`.
+    pub fn new(db: Db, test: &str) -> ProcDb {
+        let (database, url) = TestDb::new(db, test);
         ProcDb {
-            db: Db::Sqlite,
+            db,
             url,
             database,
             terminated_at: Mutex::new(0),
         }
     }
 
-    /// A fresh PostgreSQL database, or `None` (printed) without `REPLICHAT_TEST_PG`.
-    pub fn postgres(test: &str) -> Option<ProcDb> {
-        let (database, url) = TestDb::postgres(test)?;
-        Some(ProcDb {
-            db: Db::Postgres,
-            url,
-            database,
-            terminated_at: Mutex::new(0),
-        })
+    /// A fresh PostgreSQL database (the test must be an `on_postgres!` one).
+    pub fn postgres(test: &str) -> ProcDb {
+        Self::new(Db::Postgres, test)
     }
 
     /// Migrates the database from the test process, as a first server would.
     pub fn migrate(&self) {
-        let config = replichat::config::AppConfig::from_figment(&test_figment(&self.url))
-            .expect("test configuration");
-        let db = replichat::db::Database::connect(&config).expect("connect to migrate");
+        let config: AppConfig = test_config(&self.url);
+        let db = replichat::db::Database::connect(&config.database).expect("connect to migrate");
         replichat::db::run_migrations(&db).expect("migrate");
     }
 
@@ -97,7 +93,7 @@ impl ProcDb {
         let mut admin = self.admin();
         let sql = format!(
             "SELECT count(*) AS n FROM pg_stat_activity \
-             WHERE datname = '{}' AND query LIKE 'LISTEN %' \
+             WHERE datname = '{}' AND application_name = 'replichat-pokes' \
              AND extract(epoch FROM backend_start) * 1e6 > {}",
             self.name(),
             *self.terminated_at.lock().unwrap()

@@ -1,10 +1,13 @@
-//! Pokes across processes (checklist item 39, issue 5.5): a push acknowledged by one
+//! Pokes across processes (docs/protocol.md checklist item 39): a push acknowledged by one
 //! replica pokes the SSE streams held by the others within a second, also after the
 //! database dropped every connection and the LISTEN sessions had to reconnect, which
 //! they do promptly however often it happens.
 
 use super::ProcDb;
-use crate::support::*;
+use crate::on_postgres;
+use crate::support::http::{EventStream, StreamEnd};
+use crate::support::process::{ServerProcess, STARTUP};
+use replichat_test_support::bodies::create_message;
 use std::time::{Duration, Instant};
 
 /// The issue's bound from a push's acknowledgement to the poke on another replica.
@@ -40,15 +43,13 @@ fn push_and_expect_pokes(pusher: &ServerProcess, id: i64, streams: &mut [(&str, 
     }
 }
 
-#[test]
+on_postgres! {
 fn item_39_a_push_acknowledged_by_one_process_pokes_streams_on_the_others_within_1s() {
-    let Some(database) = ProcDb::postgres("item_39_pokes_across_processes") else {
-        return;
-    };
+    let database = ProcDb::postgres("item_39_pokes_across_processes");
     database.migrate();
     let servers: Vec<ServerProcess> = ["A", "B", "C"]
         .into_iter()
-        .map(|label| ServerProcess::start(label, &database.url, &[]))
+        .map(|label| ServerProcess::start(label, &database.url))
         .collect();
     database.wait_for_listeners(3, STARTUP);
     let mut streams = vec![
@@ -66,14 +67,13 @@ fn item_39_a_push_acknowledged_by_one_process_pokes_streams_on_the_others_within
     let mut streams = vec![("A", servers[0].http.subscribe()), streams.remove(1)];
     push_and_expect_pokes(&servers[1], 2, &mut streams);
 }
+}
 
-#[test]
+on_postgres! {
 fn poke_listener_reconnects_within_1s_after_each_of_six_connection_drops() {
-    let Some(database) = ProcDb::postgres("poke_listener_reconnects") else {
-        return;
-    };
+    let database = ProcDb::postgres("poke_listener_reconnects");
     database.migrate();
-    let server = ServerProcess::start("A", &database.url, &[]);
+    let server = ServerProcess::start("A", &database.url);
     database.wait_for_listeners(1, STARTUP);
     for _ in 0..6 {
         assert!(
@@ -84,4 +84,5 @@ fn poke_listener_reconnects_within_1s_after_each_of_six_connection_drops() {
     }
     let mut streams = vec![("A", server.http.subscribe())];
     push_and_expect_pokes(&server, 1, &mut streams);
+}
 }

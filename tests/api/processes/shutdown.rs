@@ -1,10 +1,12 @@
-//! Graceful shutdown (issue 5.3): on SIGTERM the server closes its SSE streams at once,
+//! Graceful shutdown (README "Shutdown and faults"): on SIGTERM the server closes its SSE streams at once,
 //! lets a request that is in flight finish and commit, and exits 0 when Rocket's grace
 //! period (2 s by default) ends: Rocket waits that long for idle keep-alive connections
 //! (this test's client holds some, as browsers do) before it closes them.
 
 use super::{hold_write_lock, release, wait_in_flight, ProcDb};
-use crate::support::*;
+use crate::on_both_databases;
+use crate::support::process::ServerProcess;
+use replichat_test_support::bodies::create_message;
 use std::time::{Duration, Instant};
 
 /// Rocket's default `shutdown.grace`.
@@ -12,7 +14,7 @@ const GRACE: Duration = Duration::from_secs(2);
 
 fn sigterm_drains_and_exits_0(database: ProcDb) {
     database.migrate();
-    let mut server = ServerProcess::start("sigterm", &database.url, &[]);
+    let mut server = ServerProcess::start("sigterm", &database.url);
     let http = server.http.clone();
     let first = create_message("c", 1, "m1", "x", 1);
     assert!(http.push("g", vec![first]).unwrap().is_push_ok());
@@ -53,14 +55,9 @@ fn sigterm_drains_and_exits_0(database: ProcDb) {
     assert_eq!(database.direct().number(sql), 2);
 }
 
-#[test]
-fn sqlite_sigterm_closes_streams_finishes_the_request_in_flight_and_exits_0() {
-    sigterm_drains_and_exits_0(ProcDb::sqlite());
-}
-
-#[test]
-fn postgres_sigterm_closes_streams_finishes_the_request_in_flight_and_exits_0() {
-    if let Some(database) = ProcDb::postgres("sigterm_drains") {
-        sigterm_drains_and_exits_0(database);
+on_both_databases!(
+    sigterm_closes_streams_finishes_the_request_in_flight_and_exits_0,
+    blocking | db | {
+        sigterm_drains_and_exits_0(ProcDb::new(db, "sigterm_drains"));
     }
-}
+);

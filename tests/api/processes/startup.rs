@@ -1,8 +1,13 @@
-//! Start-up (issue 5.2): replicas started together on an empty database all come up and
+//! Start-up (README "Running several processes"): replicas started together on an empty database all come up and
 //! the schema is migrated once; a database migrated by a newer build is refused.
 
 use super::ProcDb;
-use crate::support::*;
+use crate::on_both_databases;
+use crate::on_postgres;
+use crate::support::process::{ServerProcess, STARTUP};
+use replichat_test_support::bodies::{create_message, normalized};
+use replichat_test_support::database::Db;
+use rocket::config::LogLevel;
 use std::time::Duration;
 
 /// The embedded migrations of a backend, counted from the source tree.
@@ -14,15 +19,13 @@ fn migration_count(backend: &str) -> usize {
         .count()
 }
 
-#[test]
+on_postgres! {
 fn three_processes_started_together_on_an_empty_postgres_database_all_come_up_and_migrate_once() {
-    let Some(database) = ProcDb::postgres("three_processes_started_together") else {
-        return;
-    };
+    let database = ProcDb::postgres("three_processes_started_together");
     // Spawned back to back, before any of them has connected.
     let mut servers: Vec<ServerProcess> = ["A", "B", "C"]
         .into_iter()
-        .map(|label| ServerProcess::spawn(label, &database.url, &[]))
+        .map(|label| ServerProcess::builder(label, &database.url).spawn())
         .collect();
     for server in &mut servers {
         server.wait_ready(STARTUP);
@@ -57,6 +60,7 @@ fn three_processes_started_together_on_an_empty_postgres_database_all_come_up_an
     );
     assert!(views.iter().all(|v| *v == views[0]), "{views:?}");
 }
+}
 
 /// Refuses to start on `database` after a newer build recorded migration
 /// `99991231000000`: exits non-zero, says why in the log of the release profile's
@@ -67,8 +71,9 @@ fn refuses_a_database_migrated_by_a_newer_build(database: ProcDb) {
         "INSERT INTO __diesel_schema_migrations (version, run_on) \
          VALUES ('99991231000000', CURRENT_TIMESTAMP)",
     );
-    let env = [("ROCKET_LOG_LEVEL", "critical")];
-    let mut server = ServerProcess::spawn("newer-schema", &database.url, &env);
+    let mut server = ServerProcess::builder("newer-schema", &database.url)
+        .log_level(LogLevel::Critical)
+        .spawn();
     let status = server
         .wait_exit(Duration::from_secs(20))
         .expect("the server refuses to start");
@@ -93,14 +98,9 @@ fn refuses_a_database_migrated_by_a_newer_build(database: ProcDb) {
     assert_eq!(recorded, migration_count(backend) as i64 + 1);
 }
 
-#[test]
-fn a_sqlite_database_migrated_by_a_newer_build_is_refused_with_a_clear_message() {
-    refuses_a_database_migrated_by_a_newer_build(ProcDb::sqlite());
-}
-
-#[test]
-fn a_postgres_database_migrated_by_a_newer_build_is_refused_with_a_clear_message() {
-    if let Some(database) = ProcDb::postgres("newer_build_refused") {
-        refuses_a_database_migrated_by_a_newer_build(database);
+on_both_databases!(
+    a_database_migrated_by_a_newer_build_is_refused_with_a_clear_message,
+    blocking | db | {
+        refuses_a_database_migrated_by_a_newer_build(ProcDb::new(db, "newer_build_refused"));
     }
-}
+);

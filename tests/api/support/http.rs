@@ -1,8 +1,8 @@
 //! Real HTTP to a server process: JSON requests that report transport failures instead
 //! of panicking (a killed process is part of some tests), and a poke-stream reader.
 
-use super::bodies::{pull_body, push_body};
 use super::sse::{SseItem, SseParser};
+use replichat_test_support::bodies::{pull_body, push_body};
 use serde_json::Value;
 use std::io::Read;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};

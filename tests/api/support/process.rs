@@ -2,10 +2,14 @@
 //! that need more than one server or a real crash.
 //!
 //! Each process runs in a temporary directory of its own (its working directory, where
-//! its output is captured in `output.log`) on a port found free by binding port 0. It
-//! is killed when dropped; a test that panics prints the output of its processes.
+//! its output is captured in `output.log`, and where its configuration is written as a
+//! `Rocket.toml` of its own) on a port found free by binding port 0. It is killed when
+//! dropped; a test that panics prints the output of its processes.
 
 use super::http::Http;
+use replichat::config::AppConfig;
+use replichat_test_support::config::test_config;
+use rocket::config::LogLevel;
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -22,43 +26,87 @@ pub struct ServerProcess {
     /// Its port, kept across restarts.
     pub port: u16,
     label: String,
-    env: Vec<(String, String)>,
     child: Option<Child>,
     dir: tempfile::TempDir,
 }
 
-impl ServerProcess {
-    /// Spawns the server on `database_url` without waiting for it. `env` adds or
-    /// overrides `ROCKET_*` settings (defaults: pool of 4, request log on, normal logs).
-    pub fn spawn(label: &str, database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
+/// A server process being configured: its `AppConfig` (the test configuration with a
+/// pool of 4 until edited) and Rocket's log level (`normal` until set).
+pub struct ServerBuilder {
+    label: String,
+    config: AppConfig,
+    log_level: LogLevel,
+}
+
+impl ServerBuilder {
+    /// Edits the configuration.
+    pub fn configure(mut self, edit: impl FnOnce(&mut AppConfig)) -> Self {
+        edit(&mut self.config);
+        self
+    }
+
+    /// Sets Rocket's log level.
+    pub fn log_level(mut self, level: LogLevel) -> Self {
+        self.log_level = level;
+        self
+    }
+
+    /// Spawns the server without waiting for it.
+    pub fn spawn(self) -> ServerProcess {
         let port = free_port();
-        let mut all = vec![
-            ("DATABASE_URL", database_url.to_string()),
-            ("ROCKET_ADDRESS", "127.0.0.1".into()),
-            ("ROCKET_PORT", port.to_string()),
-            ("ROCKET_POOL_SIZE", "4".into()),
-            ("ROCKET_LOG_LEVEL", "normal".into()),
-            ("ROCKET_CLI_COLORS", "false".into()),
-            ("ROCKET_CONFIG", manifest_file("Rocket.toml")),
-        ];
-        all.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
         let mut process = ServerProcess {
             http: Http::new(port),
             port,
-            label: label.to_string(),
-            env: all.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            label: self.label,
             child: None,
             dir: tempfile::tempdir().expect("process directory"),
         };
+        let settings = rocket_toml(&self.config, self.log_level, port);
+        std::fs::write(process.config_path(), settings).expect("process configuration");
         process.launch();
         process
     }
 
     /// Spawns the server and waits until `/healthz` answers 200.
-    pub fn start(label: &str, database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
-        let mut process = Self::spawn(label, database_url, env);
+    pub fn start(self) -> ServerProcess {
+        let mut process = self.spawn();
         process.wait_ready(STARTUP);
         process
+    }
+}
+
+/// The `Rocket.toml` of a process: Rocket's own settings and `config`, in `[default]`.
+fn rocket_toml(config: &AppConfig, log_level: LogLevel, port: u16) -> String {
+    let mut table = toml::Table::try_from(config).expect("the configuration is TOML");
+    let rocket_settings = [
+        ("address", toml::Value::from("127.0.0.1")),
+        ("port", toml::Value::from(i64::from(port))),
+        ("log_level", toml::Value::from(log_level.to_string())),
+        ("cli_colors", toml::Value::from(false)),
+    ];
+    for (key, value) in rocket_settings {
+        table.insert(key.to_string(), value);
+    }
+    let mut file = toml::Table::new();
+    file.insert("default".to_string(), toml::Value::Table(table));
+    file.to_string()
+}
+
+impl ServerProcess {
+    /// A server process on `database_url`, to configure and start.
+    pub fn builder(label: &str, database_url: &str) -> ServerBuilder {
+        let mut config = test_config(database_url);
+        config.database.pool_size = 4;
+        ServerBuilder {
+            label: label.to_string(),
+            config,
+            log_level: LogLevel::Normal,
+        }
+    }
+
+    /// Spawns the server with the test configuration and waits until it is ready.
+    pub fn start(label: &str, database_url: &str) -> ServerProcess {
+        Self::builder(label, database_url).start()
     }
 
     fn launch(&mut self) {
@@ -72,7 +120,8 @@ impl ServerProcess {
         command
             .current_dir(self.dir.path())
             .env_remove("ROCKET_PROFILE")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env_remove("DATABASE_URL")
+            .env("ROCKET_CONFIG", self.config_path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
@@ -146,6 +195,10 @@ impl ServerProcess {
     fn log_path(&self) -> PathBuf {
         self.dir.path().join("output.log")
     }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.path().join("Rocket.toml")
+    }
 }
 
 impl Drop for ServerProcess {
@@ -169,10 +222,6 @@ impl Drop for ServerProcess {
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     listener.local_addr().expect("local address").port()
-}
-
-fn manifest_file(name: &str) -> String {
-    format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// On Linux the child gets SIGKILL when the thread that spawned it ends, so that even

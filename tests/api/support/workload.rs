@@ -2,8 +2,10 @@
 //! its model: the messages a client's first `n` mutations must leave in the view.
 //! Lets tests check "lastMutationID N ⇔ exactly the effects of mutations ≤ N".
 
-use super::bodies::{create_message, delete_message, message_value, mutation, update_message};
-use super::view::ClientView;
+use replichat_test_support::bodies::{
+    create_message, delete_message, message_value, mutation, update_message,
+};
+use replichat_test_support::view::ClientView;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

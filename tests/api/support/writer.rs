@@ -8,8 +8,8 @@
 //! across processes), and the view holds exactly the effects of the confirmed mutations.
 
 use super::http::{Answer, Http, Transport};
-use super::view::ClientView;
 use super::workload::{assert_view_matches_workload, workload_range};
+use replichat_test_support::view::ClientView;
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -102,7 +102,7 @@ impl Writer {
         let cookie = &response["cookie"];
         if self.fresh_ack {
             assert_eq!(
-                super::view::compare_cookies(cookie, &before),
+                replichat_test_support::view::compare_cookies(cookie, &before),
                 Some(Ordering::Greater),
                 "{}: the pull after an acknowledged push kept cookie {before}",
                 self.client

@@ -41,6 +41,15 @@ pub fn create_message(client: &str, id: i64, message_id: &str, content: &str, or
     mutation(client, id, "createMessage", args)
 }
 
+/// `createMessage` mutations 1, 2, ... of `client` for `(message id, content)` pairs,
+/// each message ordered by its mutation id.
+pub fn create_messages(client: &str, messages: &[(&str, &str)]) -> Vec<Value> {
+    (1..)
+        .zip(messages)
+        .map(|(id, (message_id, content))| create_message(client, id, message_id, content, id))
+        .collect()
+}
+
 /// An `updateMessage` mutation.
 pub fn update_message(client: &str, id: i64, message_id: &str, content: &str) -> Value {
     let args = json!({"id": message_id, "content": content});

@@ -1,5 +1,6 @@
 //! A model of the client's side of a pull: the cookie order and the acceptance rules a
-//! Replicache cache applies to every pull response (spec §4.3), and the patch format.
+//! Replicache cache applies to every pull response (docs/protocol.md §5), and the patch
+//! format (§4).
 
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
@@ -61,7 +62,7 @@ pub fn compare_cookies(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
-/// Asserts the patch rules of spec §4.2: only `clear`/`put`/`del`, `clear` only first,
+/// Asserts the patch rules of docs/protocol.md §4: only `clear`/`put`/`del`, `clear` only first,
 /// at most one operation per key, string keys, `put` with a value.
 pub fn assert_patch_well_formed(patch: &Value) {
     let ops = patch.as_array().expect("patch is an array");
