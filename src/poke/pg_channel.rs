@@ -14,7 +14,11 @@ use super::hub::PokeHub;
 use futures_util::{stream, StreamExt};
 use rocket::tokio::sync::{mpsc, watch};
 use rocket::tokio::{self, time::Duration};
+use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, NoTls};
+
+/// The task driving the connection; it ends with the connection.
+type Driver = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
 
 /// The channel pokes travel on.
 pub const POKE_CHANNEL: &str = "replicache_poke";
@@ -78,21 +82,8 @@ impl PgPokeChannel {
         reconnect: bool,
         listened: &mut bool,
     ) -> Result<(), tokio_postgres::Error> {
-        let (client, mut connection) = tokio_postgres::connect(&self.url, NoTls).await?;
-        let (senders, mut incoming) = mpsc::unbounded_channel::<i32>();
-        let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
-        let driver = tokio::spawn(async move {
-            while let Some(message) = messages.next().await {
-                match message {
-                    Ok(AsyncMessage::Notification(n)) => {
-                        let _ = senders.send(n.process_id());
-                    }
-                    Ok(_) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(())
-        });
+        let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
+        let (driver, mut incoming) = drive(connection);
         let own_backend: i32 = client
             .query_one("SELECT pg_backend_pid()", &[])
             .await?
@@ -132,6 +123,28 @@ impl PgPokeChannel {
             }
         }
     }
+}
+
+/// Runs the connection; returns its task and the backend ids of the notifications it
+/// receives.
+fn drive(
+    mut connection: tokio_postgres::Connection<tokio_postgres::Socket, NoTlsStream>,
+) -> (Driver, mpsc::UnboundedReceiver<i32>) {
+    let (senders, incoming) = mpsc::unbounded_channel::<i32>();
+    let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
+    let driver = tokio::spawn(async move {
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(n)) => {
+                    let _ = senders.send(n.process_id());
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    });
+    (driver, incoming)
 }
 
 /// Pokes every process listening on the database.

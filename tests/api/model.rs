@@ -26,6 +26,7 @@ use crate::support::app::TestApp;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use replichat::config::AppConfig;
+use replichat::domain::js_number::MAX_SAFE_INTEGER;
 use replichat::service::{MutationLimits, PullStrategy};
 use replichat_test_support::bodies::{message_value, mutation, push_body};
 use replichat_test_support::database::Db;
@@ -51,8 +52,6 @@ const MESSAGES: usize = 5;
 /// Argument bounds the server runs with, small enough for the generator to cross.
 const MAX_ID_LEN: usize = 6;
 const MAX_TEXT_LEN: usize = 8;
-/// Largest integer a JavaScript number holds exactly (the bound on `order`).
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// One step of a case.
 #[derive(Debug, Clone)]
