@@ -11,7 +11,7 @@ use crate::db::DbSettings;
 use crate::observability::LogSettings;
 use crate::poke::PokeSettings;
 use crate::routes::HttpSettings;
-use crate::service::{GcSettings, ProtocolSettings};
+use crate::service::{GcSettings, MutationLimits, ProtocolSettings};
 use rocket::figment::providers::Env;
 use rocket::figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -22,9 +22,12 @@ pub struct AppConfig {
     /// The database, the pool and the transaction runner.
     #[serde(flatten)]
     pub database: DbSettings,
-    /// Pull strategy, served schema versions and mutator argument bounds.
+    /// Pull strategy and served schema versions.
     #[serde(flatten)]
     pub protocol: ProtocolSettings,
+    /// Bounds on mutator arguments.
+    #[serde(flatten)]
+    pub limits: MutationLimits,
     /// Authentication.
     #[serde(flatten)]
     pub auth: AuthSettings,
@@ -44,10 +47,27 @@ pub struct AppConfig {
 
 impl AppConfig {
     /// Reads the settings from `figment` (other keys, such as Rocket's own, are left
-    /// to their readers).
+    /// to their readers). Each component is read on its own, so that an error names the
+    /// key and where its value came from (a flattened read would lose both).
     pub fn from_figment(figment: &Figment) -> Result<Self, Box<rocket::figment::Error>> {
-        figment.extract().map_err(Box::new)
+        Ok(AppConfig {
+            database: extract(figment)?,
+            protocol: extract(figment)?,
+            limits: extract(figment)?,
+            auth: extract(figment)?,
+            http: extract(figment)?,
+            pokes: extract(figment)?,
+            gc: extract(figment)?,
+            logging: extract(figment)?,
+        })
     }
+}
+
+/// One component's settings.
+fn extract<T: serde::de::DeserializeOwned>(
+    figment: &Figment,
+) -> Result<T, Box<rocket::figment::Error>> {
+    figment.extract().map_err(Box::new)
 }
 
 /// Rocket's default figment with `DATABASE_URL` layered on top.
@@ -77,15 +97,23 @@ mod tests {
         assert_eq!(config.database.pool_size, 4);
         assert_eq!(config.protocol.schema_versions, ["v1"]);
         assert_eq!(config.auth.auth, AuthMode::Jwt);
-        assert_eq!(config.protocol.limits.max_content_len, 12);
+        assert_eq!(config.limits.max_content_len, 12);
         assert_eq!(config.gc, GcSettings::default());
     }
 
     #[test]
-    fn a_value_of_the_wrong_type_is_an_error() {
-        let figment = Figment::new().merge(("pull_strategy", "sideways"));
-        assert!(AppConfig::from_figment(&figment).is_err());
-        let figment = Figment::new().merge(("pool_size", "many"));
-        assert!(AppConfig::from_figment(&figment).is_err());
+    fn a_value_of_the_wrong_type_is_an_error_naming_its_key() {
+        for (key, value) in [
+            ("pull_strategy", "sideways"),
+            ("pool_size", "many"),
+            ("max_content_len", "long"),
+        ] {
+            let figment = Figment::new().merge((key, value));
+            let error = AppConfig::from_figment(&figment)
+                .err()
+                .map(|e| e.to_string());
+            let error = error.unwrap_or_default();
+            assert!(error.contains(key), "{key}: {error}");
+        }
     }
 }

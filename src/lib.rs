@@ -112,6 +112,7 @@ impl App {
             push: PushService::new(
                 Arc::clone(&db),
                 protocol.clone(),
+                config.limits,
                 poker,
                 Arc::clone(&metrics),
             ),
@@ -152,7 +153,7 @@ impl App {
             .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
                 Box::pin(async move {
                     if let Some(channel) = channel {
-                        channel.spawn(rocket.shutdown());
+                        channel.spawn();
                     }
                     gc.spawn_sweeper(rocket.shutdown());
                 })

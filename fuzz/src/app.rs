@@ -150,7 +150,7 @@ fn config(url: &str, strategy: PullStrategy) -> AppConfig {
     config.database.pool_size = 2;
     config.gc.gc_interval_secs = 0;
     config.http.body_limit = BODY_LIMIT;
-    config.protocol.limits = MutationLimits {
+    config.limits = MutationLimits {
         max_message_id_len: MAX_ID_LEN,
         max_sender_len: MAX_TEXT_LEN,
         max_content_len: MAX_TEXT_LEN,

@@ -11,7 +11,7 @@ mod hub;
 mod pg_channel;
 
 pub use hub::PokeHub;
-pub use pg_channel::{PgPokeChannel, POKE_CHANNEL};
+pub use pg_channel::{PgPokeChannel, LISTENER_APPLICATION_NAME, POKE_CHANNEL};
 
 use rocket::tokio::sync::watch;
 use serde::{Deserialize, Serialize};

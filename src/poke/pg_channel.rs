@@ -5,20 +5,20 @@
 //! A commit pokes its own process's streams directly (see [`super::Poker`]); the
 //! notification it sends comes back to this connection too and is ignored (it names
 //! this connection's backend). Notifications sent while the connection is down are
-//! lost, so after every reconnect the channel pokes its own streams once and sends one
-//! `NOTIFY` for the commits the others may have missed. A poke of a commit that
-//! happened just before its process died can be lost; clients still pull on their
-//! interval.
+//! lost, so after every reconnect the channel pokes its own streams once and, when
+//! commits of its own may not have been announced, sends one `NOTIFY`. Every step has
+//! a timeout, so a half-open connection is replaced instead of holding pokes back. The
+//! channel keeps announcing commits during a graceful shutdown (requests in flight may
+//! still commit) and stops when the application is dropped. The poke of a commit made
+//! just before its process died can be lost; clients still pull on their interval.
 
 use super::hub::PokeHub;
 use futures_util::{stream, StreamExt};
 use rocket::tokio::sync::{mpsc, watch};
 use rocket::tokio::{self, time::Duration};
+use std::future::Future;
 use tokio_postgres::tls::NoTlsStream;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
-
-/// The task driving the connection; it ends with the connection.
-type Driver = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
 
 /// The channel pokes travel on.
 pub const POKE_CHANNEL: &str = "replicache_poke";
@@ -31,81 +31,107 @@ pub const LISTENER_APPLICATION_NAME: &str = "replichat-pokes";
 const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(100);
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
 
+/// The longest one step (connect, a statement) may take before the connection is given up.
+const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The task driving the connection; it ends with the connection.
+type Driver = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
+
+/// Why a session ended.
+#[derive(Debug)]
+enum SessionError {
+    /// The database reported an error or closed the connection.
+    Db(tokio_postgres::Error),
+    /// A step took longer than [`STEP_TIMEOUT`].
+    TimedOut(&'static str),
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionError::Db(e) => write!(f, "{e}"),
+            SessionError::TimedOut(step) => write!(f, "{step} timed out after {STEP_TIMEOUT:?}"),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for SessionError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        SessionError::Db(e)
+    }
+}
+
 /// The cross-process poke connection of one process, not yet started.
 pub struct PgPokeChannel {
     url: String,
     hub: PokeHub,
     /// Commits of this process to announce (a counter: announcements coalesce).
     outgoing: watch::Receiver<u64>,
+    /// A commit may have gone unannounced (a `NOTIFY` failed).
+    unsent: bool,
 }
 
 impl PgPokeChannel {
     pub(super) fn new(url: String, hub: PokeHub, outgoing: watch::Receiver<u64>) -> Self {
-        PgPokeChannel { url, hub, outgoing }
+        PgPokeChannel {
+            url,
+            hub,
+            outgoing,
+            unsent: false,
+        }
     }
 
-    /// Runs the channel until `shutdown`: connects, and reconnects with backoff when
-    /// the connection drops (the backoff starts over once a connection has listened).
-    pub fn spawn(mut self, shutdown: rocket::Shutdown) -> tokio::task::JoinHandle<()> {
+    /// Runs the channel until the application is dropped: connects, and reconnects with
+    /// backoff when the connection drops (the backoff starts over once a connection has
+    /// listened).
+    pub fn spawn(mut self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let run = async {
-                let mut delay = FIRST_RECONNECT_DELAY;
-                let mut reconnect = false;
-                loop {
-                    let mut listened = false;
-                    let result = self.session(reconnect, &mut listened).await;
-                    if listened {
-                        delay = FIRST_RECONNECT_DELAY;
-                        reconnect = true;
-                    }
-                    if self.outgoing.has_changed().is_err() {
-                        break; // the poker is gone: the application has stopped
-                    }
-                    match result {
-                        Ok(()) => rocket::warn!("poke channel: connection closed; reconnecting"),
-                        Err(e) => rocket::warn!("poke channel: {e}; reconnecting in {delay:?}"),
-                    }
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(MAX_RECONNECT_DELAY);
+            let mut delay = FIRST_RECONNECT_DELAY;
+            loop {
+                let mut listened = false;
+                let result = self.session(&mut listened).await;
+                if listened {
+                    delay = FIRST_RECONNECT_DELAY;
                 }
-            };
-            tokio::select! {
-                _ = run => {}
-                _ = shutdown => {}
+                if self.outgoing.has_changed().is_err() {
+                    break; // the poker is gone: the application has stopped
+                }
+                match result {
+                    Ok(()) => rocket::warn!("poke channel: connection closed; reconnecting"),
+                    Err(e) => rocket::warn!("poke channel: {e}; reconnecting in {delay:?}"),
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_RECONNECT_DELAY);
             }
         })
     }
 
     /// One connection's lifetime: returns when it closes. Sets `listened` once LISTEN ran.
-    async fn session(
-        &mut self,
-        reconnect: bool,
-        listened: &mut bool,
-    ) -> Result<(), tokio_postgres::Error> {
-        let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
+    async fn session(&mut self, listened: &mut bool) -> Result<(), SessionError> {
+        let mut config: Config = self.url.parse()?;
+        config
+            .connect_timeout(STEP_TIMEOUT)
+            .keepalives_idle(Duration::from_secs(30))
+            .tcp_user_timeout(STEP_TIMEOUT);
+        let (client, connection) = step("connect", config.connect(NoTls)).await?;
         let (driver, mut incoming) = drive(connection);
-        let own_backend: i32 = client
-            .query_one("SELECT pg_backend_pid()", &[])
-            .await?
-            .get(0);
-        client
-            .batch_execute(&format!(
-                "LISTEN {POKE_CHANNEL}; SET application_name = '{LISTENER_APPLICATION_NAME}'"
-            ))
-            .await?;
+        let row = step("SELECT", client.query_one("SELECT pg_backend_pid()", &[])).await?;
+        let own_backend: i32 = row.try_get(0)?;
+        let listen =
+            format!("LISTEN {POKE_CHANNEL}; SET application_name = '{LISTENER_APPLICATION_NAME}'");
+        step("LISTEN", client.batch_execute(&listen)).await?;
         *listened = true;
         self.hub.notify();
-        if reconnect {
-            notify(&client).await?;
+        if self.unsent || self.outgoing.has_changed().unwrap_or(false) {
+            self.announce(&client).await?;
         }
         loop {
             tokio::select! {
                 changed = self.outgoing.changed() => {
                     if changed.is_err() {
-                        return Ok(()); // the poker is gone: the application is stopping
+                        return Ok(()); // the poker is gone: the application has stopped
                     }
-                    self.outgoing.borrow_and_update();
-                    notify(&client).await?;
+                    self.announce(&client).await?;
                 }
                 backend = incoming.recv() => match backend {
                     Some(backend) if backend != own_backend => self.hub.notify(),
@@ -116,19 +142,44 @@ impl PgPokeChannel {
         }
         drop(client);
         match driver.await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(SessionError::from),
             Err(join_error) => {
                 rocket::error!("poke channel task failed: {join_error}");
                 Ok(())
             }
         }
     }
+
+    /// Sends one `NOTIFY` for every commit counted so far; remembers a failure, so that
+    /// the next connection announces them.
+    async fn announce(&mut self, client: &Client) -> Result<(), SessionError> {
+        self.outgoing.borrow_and_update();
+        self.unsent = true;
+        step(
+            "NOTIFY",
+            client.batch_execute(&format!("NOTIFY {POKE_CHANNEL}")),
+        )
+        .await?;
+        self.unsent = false;
+        Ok(())
+    }
+}
+
+/// Awaits `future` for at most [`STEP_TIMEOUT`].
+async fn step<T>(
+    name: &'static str,
+    future: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, SessionError> {
+    match tokio::time::timeout(STEP_TIMEOUT, future).await {
+        Ok(result) => result.map_err(SessionError::from),
+        Err(_) => Err(SessionError::TimedOut(name)),
+    }
 }
 
 /// Runs the connection; returns its task and the backend ids of the notifications it
 /// receives.
 fn drive(
-    mut connection: tokio_postgres::Connection<tokio_postgres::Socket, NoTlsStream>,
+    mut connection: tokio_postgres::Connection<Socket, NoTlsStream>,
 ) -> (Driver, mpsc::UnboundedReceiver<i32>) {
     let (senders, incoming) = mpsc::unbounded_channel::<i32>();
     let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -145,11 +196,4 @@ fn drive(
         Ok(())
     });
     (driver, incoming)
-}
-
-/// Pokes every process listening on the database.
-async fn notify(client: &Client) -> Result<(), tokio_postgres::Error> {
-    client
-        .batch_execute(&format!("NOTIFY {POKE_CHANNEL}"))
-        .await
 }

@@ -1,7 +1,6 @@
 //! The protocol's settings: how pulls are answered, which schema versions are served
 //! and the bounds on mutator arguments.
 
-use super::mutators::MutationLimits;
 use serde::{Deserialize, Serialize};
 
 /// How a pull computes its patch (docs/protocol.md §8). Both use the global version
@@ -17,7 +16,7 @@ pub enum PullStrategy {
     Version,
 }
 
-/// What push and pull need to know beyond the database.
+/// How pulls are answered and which schema versions are served.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProtocolSettings {
@@ -25,9 +24,6 @@ pub struct ProtocolSettings {
     pub pull_strategy: PullStrategy,
     /// Accepted `schemaVersion` values; empty accepts every version.
     pub schema_versions: Vec<String>,
-    /// Bounds on mutator arguments.
-    #[serde(flatten)]
-    pub limits: MutationLimits,
 }
 
 impl ProtocolSettings {

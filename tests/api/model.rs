@@ -523,7 +523,7 @@ fn configure(reset: bool) -> impl FnOnce(&mut AppConfig) {
         } else {
             PullStrategy::Version
         };
-        config.protocol.limits = MutationLimits {
+        config.limits = MutationLimits {
             max_message_id_len: MAX_ID_LEN,
             max_sender_len: MAX_TEXT_LEN,
             max_content_len: MAX_TEXT_LEN,

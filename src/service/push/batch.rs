@@ -20,6 +20,7 @@ use super::{PushAnswer, PushJob, PushOutcome};
 use crate::db::{Database, TxMode};
 use crate::observability::Metrics;
 use crate::poke::Poker;
+use crate::service::mutators::MutationLimits;
 use crate::service::settings::ProtocolSettings;
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use std::sync::Arc;
 pub(super) struct Batcher {
     pub(super) db: Arc<Database>,
     pub(super) settings: ProtocolSettings,
+    pub(super) limits: MutationLimits,
     pub(super) poker: Poker,
     pub(super) metrics: Arc<Metrics>,
     pub(super) combiner: Combiner<PushJob, PushAnswer>,

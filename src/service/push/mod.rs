@@ -110,16 +110,19 @@ pub struct PushService {
 }
 
 impl PushService {
-    /// A push service over `db`, poking through `poker` after each commit.
+    /// A push service over `db`, checking mutator arguments against `limits` and
+    /// poking through `poker` after each commit.
     pub fn new(
         db: Arc<Database>,
         settings: ProtocolSettings,
+        limits: MutationLimits,
         poker: Poker,
         metrics: Arc<Metrics>,
     ) -> Self {
         let batcher = batch::Batcher {
             db,
             settings,
+            limits,
             poker,
             metrics,
             combiner: Combiner::new(MAX_PUSHES_PER_TRANSACTION),
@@ -144,7 +147,7 @@ impl PushService {
         if request.mutations.is_empty() {
             return self.check_empty_push(&caller, &request.client_group_id);
         }
-        let job = PushJob::parse(caller, request, &batcher.settings.limits);
+        let job = PushJob::parse(caller, request, &batcher.limits);
         batcher.combiner.run(
             job,
             |jobs| batcher.apply(jobs),

@@ -13,6 +13,7 @@ mod startup;
 
 use crate::support::process::ServerProcess;
 use replichat::config::AppConfig;
+use replichat::poke::LISTENER_APPLICATION_NAME;
 use replichat_test_support::config::test_config;
 use replichat_test_support::database::{Db, DirectConn, TestDb};
 use std::sync::Mutex;
@@ -93,7 +94,7 @@ impl ProcDb {
         let mut admin = self.admin();
         let sql = format!(
             "SELECT count(*) AS n FROM pg_stat_activity \
-             WHERE datname = '{}' AND application_name = 'replichat-pokes' \
+             WHERE datname = '{}' AND application_name = '{LISTENER_APPLICATION_NAME}' \
              AND extract(epoch FROM backend_start) * 1e6 > {}",
             self.name(),
             *self.terminated_at.lock().unwrap()

@@ -3,6 +3,7 @@
 
 use super::sse::{PokeStream, SseItem};
 use replichat::config::AppConfig;
+use replichat::poke::LISTENER_APPLICATION_NAME;
 use replichat_test_support::bodies::{normalized, pull_body, push_body};
 use replichat_test_support::config::{figment, test_config};
 use replichat_test_support::database::{Db, DirectConn, TestDb};
@@ -211,9 +212,11 @@ impl TestApp {
         }
         let mut conn = self.direct();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let sql = "SELECT count(*) AS n FROM pg_stat_activity \
-                   WHERE datname = current_database() AND application_name = 'replichat-pokes'";
-        while conn.number(sql) == 0 {
+        let sql = format!(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = '{LISTENER_APPLICATION_NAME}'"
+        );
+        while conn.number(&sql) == 0 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the poke listener did not connect"
