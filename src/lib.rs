@@ -21,7 +21,7 @@ pub mod routes;
 pub mod schema;
 pub mod service;
 
-use auth::Authenticator;
+use auth::{Authenticator, DevLogin};
 use config::AppConfig;
 use db::{Backend, Database};
 use observability::{Metrics, RequestLog};
@@ -74,6 +74,7 @@ struct App {
     hub: PokeHub,
     channel: Option<PgPokeChannel>,
     authenticator: Authenticator,
+    dev_login: Option<DevLogin>,
     push: PushService,
     pull: PullService,
     gc: GcService,
@@ -95,8 +96,9 @@ impl App {
             config.database.redacted_url(),
             config.protocol.pull_strategy
         );
-        let authenticator = Authenticator::new(&config.auth)
-            .map_err(|e| format!("invalid replichat configuration: {e}"))?;
+        let invalid = |e: String| format!("invalid replichat configuration: {e}");
+        let authenticator = Authenticator::new(&config.auth).map_err(invalid)?;
+        let dev_login = DevLogin::new(&config.auth).map_err(invalid)?;
         let metrics = Metrics::new(db.retry_counter()).map_err(|e| format!("metrics: {e}"))?;
         let (db, metrics, hub) = (Arc::new(db), Arc::new(metrics), PokeHub::new());
         let (poker, channel) = match db.backend() {
@@ -124,6 +126,7 @@ impl App {
             hub,
             channel,
             authenticator,
+            dev_login,
         })
     }
 
@@ -132,9 +135,10 @@ impl App {
         let config = self.config;
         let body_limit = BodyLimit(config.http.body_limit);
         let pokes_sent = self.metrics.pokes_sent.clone();
-        let sync = routes::replicache::stage(self.push, self.pull, self.authenticator, body_limit);
+        let sync = routes::replicache::stage(self.push, self.pull, body_limit);
         let (channel, gc) = (self.channel, self.gc);
         rocket
+            .manage(self.authenticator)
             .attach(sync)
             .attach(routes::poke::stage(
                 self.hub.clone(),
@@ -148,6 +152,7 @@ impl App {
             ))
             .attach(routes::cors::stage(config.http.cors_allow_origin))
             .attach(routes::root::stage(config.http.web_dir))
+            .attach(routes::dev_login::stage(self.dev_login))
             .attach(routes::catchers::stage())
             .attach(RequestLog::new(&config.logging, self.metrics))
             .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {

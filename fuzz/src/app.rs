@@ -25,8 +25,10 @@ pub const MAX_TEXT_LEN: usize = 24;
 
 /// Empties every table and puts the global version back to its first value.
 const RESET_SQL: &str = "DELETE FROM message; DELETE FROM replicache_client; \
-    DELETE FROM replicache_client_group; \
-    UPDATE replicache_server SET version = 1, tombstone_horizon = 0";
+    DELETE FROM replicache_client_group; DELETE FROM rejected_mutation; \
+    DELETE FROM room_member; DELETE FROM room WHERE id <> 'general'; \
+    UPDATE room SET version = 1, created_version = 1, name = 'general', deleted = FALSE; \
+    UPDATE replicache_server SET version = 1, tombstone_horizon = 0, access_version = 1";
 
 /// Which instance answers a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

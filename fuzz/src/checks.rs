@@ -119,26 +119,91 @@ pub fn pull_answer(answer: &Answer) -> Option<Value> {
         "the cookie is not a safe non-negative integer: {body}"
     );
     for op in body["patch"].as_array().into_iter().flatten() {
-        assert!(
-            op["key"].as_str().is_none_or(|k| k.starts_with("message/")),
-            "key outside the message space: {op}"
-        );
+        // `clear` has no key; every other op names an entry of one of the view's kinds.
+        let Some(key) = op["key"].as_str() else {
+            continue;
+        };
+        let kind = entry_kind(key).unwrap_or_else(|| panic!("key outside the view's spaces: {op}"));
         if op["op"] == "put" {
-            message_value(&op["value"]);
+            entry_value(kind, &op["value"]);
         }
     }
     Some(body)
 }
 
-/// A message in the client view is exactly `{from, content, order}`.
-fn message_value(value: &Value) {
-    let well_formed = value.as_object().is_some_and(|m| {
-        m.len() == 3
-            && m.get("from").is_some_and(Value::is_string)
-            && m.get("content").is_some_and(Value::is_string)
-            && m.get("order").is_some_and(Value::is_i64)
-    });
-    assert!(well_formed, "not a message value: {value}");
+/// The kinds of entries a client view holds (docs/rooms.md §2).
+#[derive(Debug, Clone, Copy)]
+enum EntryKind {
+    /// `message/<messageID>`.
+    Message,
+    /// `room/<roomID>`.
+    Room,
+    /// `member/<roomID>/<userID>`.
+    Member,
+    /// `error/<clientID>/<mutationID>`.
+    Error,
+}
+
+/// The kind of the entry under `key`, `None` outside the view's key spaces.
+fn entry_kind(key: &str) -> Option<EntryKind> {
+    let (prefix, rest) = key.split_once('/')?;
+    match prefix {
+        "message" => Some(EntryKind::Message),
+        "room" => Some(EntryKind::Room),
+        // Both need two parts: the room and the user, the client and the mutation id.
+        "member" if rest.contains('/') => Some(EntryKind::Member),
+        "error" => {
+            let (_, id) = rest.rsplit_once('/')?;
+            id.parse::<i64>().is_ok().then_some(EntryKind::Error)
+        }
+        _ => None,
+    }
+}
+
+/// A member of a view value: its name and what its value must satisfy.
+type Member = (&'static str, fn(&Value) -> bool);
+
+/// True when `value` is an object with exactly `members`, each satisfying its check.
+fn exactly(value: &Value, members: &[Member]) -> bool {
+    value.as_object().is_some_and(|m| {
+        m.len() == members.len()
+            && members
+                .iter()
+                .all(|(name, check)| m.get(*name).is_some_and(check))
+    })
+}
+
+/// A view value has exactly the members of its kind (docs/rooms.md §2): a message
+/// `{from, content, order, roomID, author}` (the author is the anonymous user `""`, as
+/// authentication is off), a room `{name, visibility, owner}`, a membership `{role}`,
+/// an error entry `{name, message}`.
+fn entry_value(kind: EntryKind, value: &Value) {
+    let well_formed = match kind {
+        EntryKind::Message => exactly(
+            value,
+            &[
+                ("from", Value::is_string),
+                ("content", Value::is_string),
+                ("order", Value::is_i64),
+                ("roomID", Value::is_string),
+                ("author", |a| a == ""),
+            ],
+        ),
+        EntryKind::Room => exactly(
+            value,
+            &[
+                ("name", Value::is_string),
+                ("visibility", |v| v == "public" || v == "private"),
+                ("owner", Value::is_string),
+            ],
+        ),
+        EntryKind::Member => exactly(value, &[("role", |r| r == "owner" || r == "member")]),
+        EntryKind::Error => exactly(
+            value,
+            &[("name", Value::is_string), ("message", Value::is_string)],
+        ),
+    };
+    assert!(well_formed, "not a {kind:?} value: {value}");
 }
 
 /// Checks the new cookie of a pull response against the request's cookie (as the

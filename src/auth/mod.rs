@@ -7,9 +7,11 @@
 //! `sub` claim is the user id. A missing or invalid token is a 401, which makes the
 //! Replicache client call `getAuth` and retry.
 
+mod dev_login;
 mod jwt;
 mod settings;
 
+pub use dev_login::DevLogin;
 pub use jwt::Authenticator;
 pub use settings::{AuthMode, AuthSettings};
 

@@ -31,6 +31,9 @@ pub struct AuthSettings {
     pub jwt_audience: String,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     pub jwt_leeway_secs: u64,
+    /// Serve `POST /api/dev-login`, which signs a token for any user name: for
+    /// development and local trials only. Needs `auth = "jwt"` with HS256.
+    pub dev_login: bool,
 }
 
 impl Default for AuthSettings {
@@ -43,6 +46,7 @@ impl Default for AuthSettings {
             jwt_issuer: String::new(),
             jwt_audience: String::new(),
             jwt_leeway_secs: 30,
+            dev_login: false,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Ids as newtypes: a client, a client group, a user and a message.
+//! Ids as newtypes: a client, a client group, a user, a message and a room.
 //!
 //! Each is parsed once where it enters from the wire (serde for the envelope's ids,
 //! the authenticator for users, the mutator arguments for messages) and read back from
@@ -119,6 +119,17 @@ text_id!(
     UserId
 );
 
+impl<'de> Deserialize<'de> for UserId {
+    /// Reads a user id as [`UserId::parse`] does, or `""`, the anonymous user.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        if id.is_empty() {
+            return Ok(UserId::anonymous());
+        }
+        Self::parse(id).map_err(serde::de::Error::custom)
+    }
+}
+
 impl UserId {
     /// The one user of a server without authentication.
     pub fn anonymous() -> Self {
@@ -135,17 +146,43 @@ impl UserId {
     }
 }
 
-text_id!(
+macro_rules! argument_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        text_id!($(#[$doc])* $name);
+
+        impl $name {
+            /// Parses an id from mutator argument `field`: not empty, no NUL, at most
+            /// `max_chars` characters. The error names the rule.
+            pub fn parse(field: &str, id: String, max_chars: usize) -> Result<Self, String> {
+                check_text(field, &id, TextRule::required(max_chars))?;
+                Ok($name(id))
+            }
+        }
+    };
+}
+
+argument_id!(
     /// A chat message, chosen by the client (a nanoid); its key is `message/<id>`.
     MessageId
 );
 
-impl MessageId {
-    /// Parses a message id from mutator arguments: not empty, no NUL, at most
-    /// `max_chars` characters. The error names the rule.
-    pub fn parse(id: String, max_chars: usize) -> Result<Self, String> {
-        check_text("id", &id, TextRule::required(max_chars))?;
-        Ok(MessageId(id))
+argument_id!(
+    /// A chat room, chosen by the client; its key is `room/<id>`.
+    RoomId
+);
+
+impl RoomId {
+    /// The public room every database has and every message without a room goes to.
+    pub const GENERAL: &'static str = "general";
+
+    /// The room `general`.
+    pub fn general() -> Self {
+        RoomId(Self::GENERAL.to_string())
+    }
+
+    /// True for the room `general`.
+    pub fn is_general(&self) -> bool {
+        self.0 == Self::GENERAL
     }
 }
 
@@ -185,10 +222,13 @@ mod tests {
     }
 
     #[test]
-    fn message_ids_follow_the_configured_bound() {
-        assert!(MessageId::parse("m1".into(), 2).is_ok());
-        assert!(MessageId::parse("m12".into(), 2).is_err());
-        assert!(MessageId::parse(String::new(), 2).is_err());
-        assert!(MessageId::parse("m\0".into(), 8).is_err());
+    fn argument_ids_follow_the_configured_bound() {
+        assert!(MessageId::parse("id", "m1".into(), 2).is_ok());
+        assert!(MessageId::parse("id", "m12".into(), 2).is_err());
+        assert!(MessageId::parse("id", String::new(), 2).is_err());
+        assert!(MessageId::parse("id", "m\0".into(), 8).is_err());
+        let error = RoomId::parse("roomID", "r".repeat(9), 8).err();
+        assert_eq!(error.as_deref(), Some("roomID is longer than 8 characters"));
+        assert!(RoomId::general().is_general());
     }
 }

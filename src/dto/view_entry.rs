@@ -100,6 +100,32 @@ impl Serialize for FullView<'_> {
     }
 }
 
+/// `view` (a full view's patch) with the live `extra` entries' operations appended; the
+/// same view, shared, when there are none.
+pub fn append_to_view(
+    view: Arc<RawValue>,
+    extra: &[ViewEntry],
+) -> serde_json::Result<Arc<RawValue>> {
+    let ops: Vec<&RawValue> = extra
+        .iter()
+        .filter(|e| e.is_live())
+        .map(ViewEntry::op)
+        .collect();
+    if ops.is_empty() {
+        return Ok(view);
+    }
+    let text = view.get();
+    let mut joined =
+        String::with_capacity(text.len() + ops.iter().map(|op| op.get().len() + 1).sum::<usize>());
+    joined.push_str(text.strip_suffix(']').unwrap_or(text));
+    for op in ops {
+        joined.push(',');
+        joined.push_str(op.get());
+    }
+    joined.push(']');
+    RawValue::from_string(joined).map(Arc::from)
+}
+
 /// The patch of a full view, `clear` and then `ops`, assembled once and shared.
 pub fn assemble_full_view<'a>(
     ops: impl Iterator<Item = &'a RawValue>,

@@ -1,6 +1,6 @@
 //! Rows of `message`.
 
-use crate::domain::{MessageId, Version};
+use crate::domain::{MessageId, RoomId, UserId, Version};
 use crate::schema::message;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,7 +11,7 @@ use diesel::prelude::*;
 pub struct Message {
     /// Client-chosen id (nanoid); the key is `message/<id>`.
     pub id: MessageId,
-    /// Display name of the author (`from` on the wire).
+    /// Display name of the author as the client sent it (`from` on the wire).
     pub sender: String,
     /// Message text.
     pub content: String,
@@ -23,6 +23,10 @@ pub struct Message {
     pub version: Version,
     /// When it was deleted (UTC), for purging old tombstones.
     pub deleted_at: Option<NaiveDateTime>,
+    /// The room it was posted in.
+    pub room_id: RoomId,
+    /// The user who posted it (`author` on the wire), as the server authenticated them.
+    pub author_id: UserId,
 }
 
 /// A message to insert.
@@ -31,7 +35,7 @@ pub struct Message {
 pub struct NewMessage<'a> {
     /// Client-chosen id.
     pub id: &'a MessageId,
-    /// Author.
+    /// Display name of the author.
     pub sender: &'a str,
     /// Text.
     pub content: &'a str,
@@ -41,4 +45,8 @@ pub struct NewMessage<'a> {
     pub deleted: bool,
     /// Version of the push that creates it.
     pub version: Version,
+    /// Its room.
+    pub room_id: &'a RoomId,
+    /// The authenticated user posting it.
+    pub author_id: &'a UserId,
 }

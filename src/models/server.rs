@@ -4,7 +4,8 @@ use crate::domain::Version;
 use crate::schema::replicache_server;
 use diesel::prelude::*;
 
-/// Global version and the horizon below which tombstones may be gone.
+/// Global version, the horizon below which tombstones may be gone, and the last
+/// version that changed who can read what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = replicache_server)]
 pub struct ServerState {
@@ -12,4 +13,6 @@ pub struct ServerState {
     pub version: Version,
     /// Tombstones with a version at or below this may have been purged.
     pub tombstone_horizon: Version,
+    /// The last version at which a room or a membership was written.
+    pub access_version: Version,
 }

@@ -5,18 +5,20 @@
 //! A commit pokes its own process's streams directly (see [`super::Poker`]); the
 //! notification it sends comes back to this connection too and is ignored (it names
 //! this connection's backend). Notifications sent while the connection is down are
-//! lost, so after every reconnect the channel pokes its own streams once and, when
-//! commits of its own may not have been announced, sends one `NOTIFY`. Every step has
+//! lost, so after every reconnect the channel pokes all its own streams once and sends
+//! the targets of its commits that may not have been announced. Every step has
 //! a timeout, so a half-open connection is replaced instead of holding pokes back. The
 //! channel keeps announcing commits during a graceful shutdown (requests in flight may
 //! still commit) and stops when the application is dropped. The poke of a commit made
 //! just before its process died can be lost; clients still pull on their interval.
 
 use super::hub::PokeHub;
+use super::{payload, Outbox};
 use futures_util::{stream, StreamExt};
 use rocket::tokio::sync::{mpsc, watch};
 use rocket::tokio::{self, time::Duration};
 use std::future::Future;
+use std::sync::Arc;
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
 
@@ -36,6 +38,9 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The task driving the connection; it ends with the connection.
 type Driver = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
+
+/// A notification received: the backend that sent it, and its payload.
+type Incoming = (i32, String);
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -65,19 +70,24 @@ impl From<tokio_postgres::Error> for SessionError {
 pub struct PgPokeChannel {
     url: String,
     hub: PokeHub,
-    /// Commits of this process to announce (a counter: announcements coalesce).
+    /// Targets of this process's commits, waiting to be announced.
+    outbox: Arc<Outbox>,
+    /// Wakes the channel when the outbox fills (a counter: announcements coalesce).
     outgoing: watch::Receiver<u64>,
-    /// A commit may have gone unannounced (a `NOTIFY` failed).
-    unsent: bool,
 }
 
 impl PgPokeChannel {
-    pub(super) fn new(url: String, hub: PokeHub, outgoing: watch::Receiver<u64>) -> Self {
+    pub(super) fn new(
+        url: String,
+        hub: PokeHub,
+        outbox: Arc<Outbox>,
+        outgoing: watch::Receiver<u64>,
+    ) -> Self {
         PgPokeChannel {
             url,
             hub,
+            outbox,
             outgoing,
-            unsent: false,
         }
     }
 
@@ -121,10 +131,8 @@ impl PgPokeChannel {
             format!("LISTEN {POKE_CHANNEL}; SET application_name = '{LISTENER_APPLICATION_NAME}'");
         step("LISTEN", client.batch_execute(&listen)).await?;
         *listened = true;
-        self.hub.notify();
-        if self.unsent || self.outgoing.has_changed().unwrap_or(false) {
-            self.announce(&client).await?;
-        }
+        self.hub.notify_all();
+        self.announce(&client).await?;
         loop {
             tokio::select! {
                 changed = self.outgoing.changed() => {
@@ -133,8 +141,10 @@ impl PgPokeChannel {
                     }
                     self.announce(&client).await?;
                 }
-                backend = incoming.recv() => match backend {
-                    Some(backend) if backend != own_backend => self.hub.notify(),
+                received = incoming.recv() => match received {
+                    Some((backend, text)) if backend != own_backend => {
+                        self.hub.notify(&payload::decode(&text));
+                    }
                     Some(_) => {}
                     None => break,
                 },
@@ -150,18 +160,23 @@ impl PgPokeChannel {
         }
     }
 
-    /// Sends one `NOTIFY` for every commit counted so far; remembers a failure, so that
-    /// the next connection announces them.
+    /// Sends one `NOTIFY` with the targets of every commit not announced yet; on a
+    /// failure puts them back, so that the next connection announces them.
     async fn announce(&mut self, client: &Client) -> Result<(), SessionError> {
         self.outgoing.borrow_and_update();
-        self.unsent = true;
-        step(
+        let Some(targets) = self.outbox.take() else {
+            return Ok(());
+        };
+        let text = payload::encode(&targets);
+        let sent = step(
             "NOTIFY",
-            client.batch_execute(&format!("NOTIFY {POKE_CHANNEL}")),
+            client.execute("SELECT pg_notify($1, $2)", &[&POKE_CHANNEL, &text]),
         )
-        .await?;
-        self.unsent = false;
-        Ok(())
+        .await;
+        if sent.is_err() {
+            self.outbox.add(targets);
+        }
+        sent.map(|_| ())
     }
 }
 
@@ -176,18 +191,17 @@ async fn step<T>(
     }
 }
 
-/// Runs the connection; returns its task and the backend ids of the notifications it
-/// receives.
+/// Runs the connection; returns its task and the notifications it receives.
 fn drive(
     mut connection: tokio_postgres::Connection<Socket, NoTlsStream>,
-) -> (Driver, mpsc::UnboundedReceiver<i32>) {
-    let (senders, incoming) = mpsc::unbounded_channel::<i32>();
+) -> (Driver, mpsc::UnboundedReceiver<Incoming>) {
+    let (senders, incoming) = mpsc::unbounded_channel::<Incoming>();
     let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
     let driver = tokio::spawn(async move {
         while let Some(message) = messages.next().await {
             match message {
                 Ok(AsyncMessage::Notification(n)) => {
-                    let _ = senders.send(n.process_id());
+                    let _ = senders.send((n.process_id(), n.payload().to_string()));
                 }
                 Ok(_) => {}
                 Err(e) => return Err(e),

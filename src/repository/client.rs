@@ -1,5 +1,6 @@
 //! Queries on `replicache_client`.
 
+use super::IDS_PER_QUERY;
 use crate::db::DbConn;
 use crate::domain::{ClientGroupId, ClientId, MutationId, Version};
 use crate::models::{Client, ClientGroup, NewClient};
@@ -8,10 +9,6 @@ use crate::schema::replicache_client_group as client_group;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-
-/// Ids looked up per query. SQLite binds every id of an `IN` list as a variable and
-/// refuses statements with more than 32,766 variables; a push may name more clients.
-const IDS_PER_QUERY: usize = 10_000;
 
 /// Reads and writes clients and their last mutation ids.
 pub struct ClientRepo;

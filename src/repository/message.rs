@@ -1,14 +1,15 @@
 //! Queries on `message`.
 
+use super::IDS_PER_QUERY;
 use crate::db::DbConn;
-use crate::domain::{MessageId, Version};
+use crate::domain::{MessageId, RoomId, Version};
 use crate::models::{Message, NewMessage};
 use crate::schema::message;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// Rows per multi-row INSERT (PostgreSQL binds at most 65,535 values per statement;
-/// a message row binds six).
+/// a message row binds eight).
 const ROWS_PER_INSERT: usize = 5_000;
 
 /// Reads and writes chat messages.
@@ -110,5 +111,58 @@ impl MessageRepo {
             .filter(message::deleted.eq(false))
             .select(Message::as_select())
             .load(c))
+    }
+
+    /// The messages among `ids` that exist, live or deleted, in any order.
+    pub fn find_all(conn: &mut DbConn, ids: &[&MessageId]) -> QueryResult<Vec<Message>> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            found.extend(crate::with_conn!(conn, c => message::table
+                .filter(message::id.eq_any(chunk))
+                .select(Message::as_select())
+                .load(c))?);
+        }
+        Ok(found)
+    }
+
+    /// The messages of `rooms` (tombstones included) written after `version` (every one
+    /// for [`Version::BEFORE_ALL`]): one index range per room.
+    pub fn in_rooms_since(
+        conn: &mut DbConn,
+        rooms: &[&RoomId],
+        version: Version,
+    ) -> QueryResult<Vec<Message>> {
+        let mut found = Vec::new();
+        for chunk in rooms.chunks(IDS_PER_QUERY) {
+            found.extend(crate::with_conn!(conn, c => message::table
+                .filter(message::room_id.eq_any(chunk))
+                .filter(message::version.gt(version))
+                .select(Message::as_select())
+                .load(c))?);
+        }
+        Ok(found)
+    }
+
+    /// The live messages of `rooms`.
+    pub fn live_in_rooms(conn: &mut DbConn, rooms: &[&RoomId]) -> QueryResult<Vec<Message>> {
+        let mut found = Vec::new();
+        for chunk in rooms.chunks(IDS_PER_QUERY) {
+            found.extend(crate::with_conn!(conn, c => message::table
+                .filter(message::room_id.eq_any(chunk))
+                .filter(message::deleted.eq(false))
+                .select(Message::as_select())
+                .load(c))?);
+        }
+        Ok(found)
+    }
+
+    /// Removes every message of `rooms` (purged rooms).
+    pub fn purge_rooms(conn: &mut DbConn, rooms: &[&RoomId]) -> QueryResult<usize> {
+        let mut purged = 0;
+        for chunk in rooms.chunks(IDS_PER_QUERY) {
+            let target = message::table.filter(message::room_id.eq_any(chunk));
+            purged += crate::with_conn!(conn, c => diesel::delete(target).execute(c))?;
+        }
+        Ok(purged)
     }
 }

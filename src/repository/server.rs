@@ -42,6 +42,15 @@ impl ServerRepo {
         Ok(())
     }
 
+    /// Records that `version` wrote rooms or memberships (it changed who can read what).
+    pub fn mark_access_change(conn: &mut DbConn, version: Version) -> QueryResult<()> {
+        let target = server::table.find(SERVER_ROW);
+        crate::with_conn!(conn, c => diesel::update(target)
+            .set(server::access_version.eq(version))
+            .execute(c))?;
+        Ok(())
+    }
+
     /// Raises the global version to at least `version`.
     pub fn raise_version(conn: &mut DbConn, version: Version) -> QueryResult<()> {
         let target = server::table

@@ -22,6 +22,12 @@ impl JsonBody {
     pub fn decode<T: VersionedRequest>(&self) -> Result<Versioned<T>, ApiError> {
         decode_request(&self.0)
     }
+
+    /// Decodes any other request body; malformed input is a 400.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.0)
+            .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+    }
 }
 
 fn is_json(req: &Request<'_>) -> bool {

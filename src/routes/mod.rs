@@ -4,6 +4,7 @@
 mod body;
 pub mod catchers;
 pub mod cors;
+pub mod dev_login;
 mod exchange;
 pub mod health;
 pub mod poke;

@@ -1,13 +1,24 @@
-//! `GET /api/replicache-poke`: the SSE stream of pokes.
+//! `GET /api/replicache-poke`: the SSE stream of pokes of one user.
+//!
+//! The stream authenticates like push and pull: an `Authorization` header, or (for
+//! `EventSource`, which cannot send headers) the query parameter `auth`. A fairing takes
+//! that parameter out of the request's URI before anything logs the request, so the
+//! token is never printed.
 
+use crate::auth::{Authenticator, Caller};
+use crate::error::ApiError;
 use crate::poke::{PokeHub, PokeSettings};
 use prometheus::IntCounter;
-use rocket::fairing::AdHoc;
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
+use rocket::http::uri::Origin;
 use rocket::http::Header;
 use rocket::response::stream::{Event, EventStream};
 use rocket::tokio::select;
 use rocket::tokio::time::Duration;
-use rocket::{FromForm, Responder, Shutdown, State};
+use rocket::{Data, Request, Responder, Shutdown, State};
+
+/// The path of the poke stream.
+const POKE_PATH: &str = "/api/replicache-poke";
 
 /// What the poke stream uses: the hub it subscribes to, the heartbeat interval and the
 /// counter of pokes sent.
@@ -17,7 +28,7 @@ pub struct PokeStreams {
     pokes_sent: IntCounter,
 }
 
-/// Mounts the poke stream.
+/// Mounts the poke stream and the fairing that keeps its token out of the logs.
 pub fn stage(hub: PokeHub, settings: &PokeSettings, pokes_sent: IntCounter) -> AdHoc {
     let streams = PokeStreams {
         hub,
@@ -25,13 +36,63 @@ pub fn stage(hub: PokeHub, settings: &PokeSettings, pokes_sent: IntCounter) -> A
         pokes_sent,
     };
     AdHoc::on_ignite("poke stream", move |rocket| async move {
-        rocket.manage(streams).mount("/", rocket::routes![poke])
+        rocket
+            .attach(TokenFromQuery)
+            .manage(streams)
+            .mount("/", rocket::routes![poke])
     })
 }
 
+/// The token of `?auth=`, taken out of the URI by [`TokenFromQuery`].
+#[derive(Debug, Default)]
+struct QueryToken(Option<String>);
+
+/// Moves the `auth` query parameter of poke requests into the request-local cache.
+struct TokenFromQuery;
+
+#[rocket::async_trait]
+impl Fairing for TokenFromQuery {
+    fn info(&self) -> Info {
+        Info {
+            name: "poke token out of the URI",
+            kind: Kind::Request,
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        if req.uri().path() != POKE_PATH {
+            return;
+        }
+        let Some(query) = req.uri().query() else {
+            return;
+        };
+        let mut token = None;
+        let mut kept = Vec::new();
+        for (name, value) in query.segments() {
+            if name == "auth" {
+                token = Some(value.to_string());
+            } else {
+                kept.push(format!("{name}={value}"));
+            }
+        }
+        if token.is_none() {
+            return;
+        }
+        let uri = if kept.is_empty() {
+            POKE_PATH.to_string()
+        } else {
+            format!("{POKE_PATH}?{}", kept.join("&"))
+        };
+        if let Ok(uri) = Origin::parse_owned(uri) {
+            req.set_uri(uri);
+        }
+        req.local_cache(|| QueryToken(token));
+    }
+}
+
 /// Query of the poke stream. `clientGroupID` is accepted for compatibility with the
-/// reference clients; every stream receives every poke.
-#[derive(Debug, FromForm)]
+/// reference clients; which pokes a stream gets depends on its user only.
+#[derive(Debug, rocket::FromForm)]
 pub struct PokeQuery {
     /// The subscribing client group, if the page sends it.
     #[field(name = "clientGroupID")]
@@ -45,17 +106,20 @@ pub struct PokeStream<S> {
     no_proxy_buffering: Header<'static>,
 }
 
-/// Streams one unnamed `data: poke` event per committed change. Opens with a comment
-/// (so the response starts at once), heartbeats are comments, and the stream ends when
-/// the server shuts down.
+/// Streams one unnamed `data: poke` event per commit that changed the caller's view (or
+/// their lastMutationIDs). Opens with a comment (so the response starts at once),
+/// heartbeats are comments, and the stream ends when the server shuts down.
 #[rocket::get("/api/replicache-poke?<query..>")]
 pub fn poke(
     query: PokeQuery,
+    request: PokeRequest,
+    authenticator: &State<Authenticator>,
     streams: &State<PokeStreams>,
     mut shutdown: Shutdown,
-) -> PokeStream<EventStream<impl rocket::futures::Stream<Item = Event>>> {
+) -> Result<PokeStream<EventStream<impl rocket::futures::Stream<Item = Event>>>, ApiError> {
     let _ = query.client_group_id;
-    let mut pokes = streams.hub.subscribe();
+    let caller: Caller = authenticator.authenticate(request.token())?;
+    let mut pokes = streams.hub.subscribe(&caller.user_id);
     let pokes_sent = streams.pokes_sent.clone();
     let stream = EventStream! {
         yield Event::comment("connected");
@@ -72,8 +136,35 @@ pub fn poke(
             }
         }
     };
-    PokeStream {
+    Ok(PokeStream {
         stream: stream.heartbeat(streams.heartbeat),
         no_proxy_buffering: Header::new("X-Accel-Buffering", "no"),
+    })
+}
+
+/// The credentials of a poke request: its `Authorization` header, else its `?auth=`.
+pub struct PokeRequest {
+    header: Option<String>,
+    query: Option<String>,
+}
+
+impl PokeRequest {
+    /// The token to authenticate with.
+    fn token(&self) -> Option<&str> {
+        match self.header.as_deref() {
+            Some(header) if !header.trim().is_empty() => Some(header),
+            _ => self.query.as_deref(),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for PokeRequest {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        let header = req.headers().get_one("Authorization").map(str::to_string);
+        let query = req.local_cache(QueryToken::default).0.clone();
+        rocket::request::Outcome::Success(PokeRequest { header, query })
     }
 }

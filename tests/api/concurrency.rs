@@ -6,9 +6,10 @@
 use crate::on_both_databases;
 use crate::support::app::TestApp;
 use crate::support::workload::{
-    assert_view_matches_workload, workload_mutation, workload_view, workload_writes,
+    assert_view_matches_workload, workload_errors, workload_mutation, workload_view,
+    workload_writes,
 };
-use replichat_test_support::bodies::unchanged;
+use replichat_test_support::bodies::{general, unchanged};
 use replichat_test_support::view::ClientView;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -116,12 +117,28 @@ on_both_databases!(
         let (_, followed) = rocket::tokio::join!(pushes, follow(&app, &done));
 
         let clients = clients();
+        // Every group sees every message and the room general; the error entries of
+        // refused mutations only in the group of their client.
         let mut expected_data = BTreeMap::new();
+        let room = general();
+        expected_data.insert(
+            room["key"].as_str().unwrap().to_string(),
+            room["value"].clone(),
+        );
         let mut expected_writes = 0;
         for (client, &(_, count)) in &clients {
             expected_data.extend(workload_view(client, count));
             expected_writes += workload_writes(count);
         }
+        let data_of = |group: &str| {
+            let mut data = expected_data.clone();
+            for (client, &(g, count)) in &clients {
+                if g == group {
+                    data.extend(workload_errors(client, count));
+                }
+            }
+            data
+        };
         assert_eq!(
             conn.audited_writes(),
             expected_writes,
@@ -140,7 +157,7 @@ on_both_databases!(
                 .collect();
             assert_eq!(full.lmids, expected_lmids, "lastMutationIDs of {group}");
             assert!(
-                full.data == expected_data,
+                full.data == data_of(group),
                 "the messages seen by {group} are wrong"
             );
             assert_eq!(full.cookie, cookie, "cookie of {group}");
@@ -149,7 +166,7 @@ on_both_databases!(
         // The follower caught up to the same state, without ever seeing an inconsistent one.
         assert_eq!(followed.cookie, cookie);
         assert!(
-            followed.data == expected_data,
+            followed.data == data_of("g2"),
             "the follower's view differs"
         );
         // No row or client claims a version the cookie does not cover.

@@ -16,5 +16,7 @@ mod pull;
 mod push;
 mod push_safety;
 mod robustness;
+mod rooms;
+mod rooms_poke;
 mod security;
 mod strategies;

@@ -12,7 +12,9 @@
 //! Requests run one at a time, so every answer must match the model exactly: a push
 //! answers `{}`, `ClientStateNotFound` after a gap or a 403 for a foreign client; a
 //! pull, applied with Replicache's acceptance rules, leaves the tab's cache holding
-//! exactly the model's messages and the lastMutationIDs of the group's clients. At
+//! exactly the model's view (the room `general`, the messages, and the error entries of
+//! the group's clients' refused mutations, the newest 20 per client) and the
+//! lastMutationIDs of the group's clients. At
 //! the end every tab pushes what it still has pending and pulls: then every mutation
 //! ever recorded has been applied once.
 //!
@@ -28,7 +30,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestR
 use replichat::config::AppConfig;
 use replichat::domain::js_number::MAX_SAFE_INTEGER;
 use replichat::service::{MutationLimits, PullStrategy};
-use replichat_test_support::bodies::{message_value, mutation, push_body};
+use replichat_test_support::bodies::{general, message_value, mutation, push_body, rejected};
 use replichat_test_support::database::Db;
 use replichat_test_support::view::ClientView;
 use rocket::http::Status;
@@ -52,6 +54,9 @@ const MESSAGES: usize = 5;
 /// Argument bounds the server runs with, small enough for the generator to cross.
 const MAX_ID_LEN: usize = 6;
 const MAX_TEXT_LEN: usize = 8;
+
+/// Error entries the server keeps per client: the newest, by mutation id.
+const KEPT_ERRORS: usize = 20;
 
 /// One step of a case.
 #[derive(Debug, Clone)]
@@ -182,6 +187,16 @@ fn case() -> impl Strategy<Value = Case> {
     )
 }
 
+/// The mutator name a mutation is sent with.
+fn wire_name(mutator: &Mutator) -> &'static str {
+    match mutator {
+        Mutator::Create { .. } | Mutator::Invalid(_) => "createMessage",
+        Mutator::Update { .. } => "updateMessage",
+        Mutator::Delete { .. } => "deleteMessage",
+        Mutator::Unknown => "archiveMessage",
+    }
+}
+
 /// The wire form of mutation `id` of `client`.
 fn wire(client: &str, id: i64, mutator: &Mutator) -> Value {
     let (name, args) = match mutator {
@@ -249,10 +264,41 @@ struct Model {
     rows: BTreeMap<String, Row>,
     /// clientID -> (group, lastMutationID), for clients with a committed mutation.
     clients: BTreeMap<String, (String, i64)>,
+    /// clientID -> mutation id -> (mutator name, reason) of its refused mutations, the
+    /// newest [`KEPT_ERRORS`] only.
+    errors: BTreeMap<String, BTreeMap<i64, (String, String)>>,
 }
 
 fn fits(text: &str) -> bool {
     text.chars().count() <= MAX_TEXT_LEN
+}
+
+/// The server's reason for a text argument `field` that breaks its length bound.
+fn check_text(field: &str, text: &str) -> Result<(), String> {
+    if fits(text) {
+        Ok(())
+    } else {
+        Err(format!("{field} is longer than {MAX_TEXT_LEN} characters"))
+    }
+}
+
+/// The server's reason for refusing arguments `invalid`, whatever the state.
+fn invalid_reason(invalid: Invalid) -> String {
+    match invalid {
+        Invalid::OrderIsText => {
+            "invalid arguments: invalid type: string \"1\", expected i64".into()
+        }
+        Invalid::FractionalOrder => {
+            "invalid arguments: invalid type: floating point `1.5`, expected i64".into()
+        }
+        Invalid::ContentMissing => "invalid arguments: missing field `content`".into(),
+        Invalid::NullArgs => {
+            "invalid arguments: invalid type: null, expected struct CreateArgs".into()
+        }
+        Invalid::EmptyId => "id must not be empty".into(),
+        Invalid::NulInId => "id contains a NUL character".into(),
+        Invalid::LongId => format!("id is longer than {MAX_ID_LEN} characters"),
+    }
 }
 
 impl Model {
@@ -276,15 +322,24 @@ impl Model {
             if sent.id > expected {
                 return PushAnswer::ClientStateNotFound;
             }
-            self.apply(&sent.mutator);
+            if let Err(reason) = self.apply(&sent.mutator) {
+                let name = wire_name(&sent.mutator).to_string();
+                let errors = self.errors.entry(sent.client.clone()).or_default();
+                errors.insert(sent.id, (name, reason));
+                if errors.len() > KEPT_ERRORS {
+                    errors.pop_first();
+                }
+            }
             let registered = (group.to_string(), sent.id);
             self.clients.insert(sent.client.clone(), registered);
         }
         PushAnswer::Accepted
     }
 
-    /// Runs a mutator; a refused one changes nothing (its id is consumed by the caller).
-    fn apply(&mut self, mutator: &Mutator) {
+    /// Runs a mutator; a refused one changes nothing (its id is consumed by the caller)
+    /// and gives the server's reason, checked in the server's order: arguments first,
+    /// then the state.
+    fn apply(&mut self, mutator: &Mutator) -> Result<(), String> {
         match mutator {
             Mutator::Create {
                 msg,
@@ -292,42 +347,74 @@ impl Model {
                 content,
                 order,
             } => {
-                let valid = fits(from) && fits(content) && order.abs() <= MAX_SAFE_INTEGER;
-                if valid && !self.rows.contains_key(&message_id(*msg)) {
-                    let row = Row {
-                        from: from.clone(),
-                        content: content.clone(),
-                        order: *order,
-                        deleted: false,
-                    };
-                    self.rows.insert(message_id(*msg), row);
+                check_text("from", from)?;
+                check_text("content", content)?;
+                if order.abs() > MAX_SAFE_INTEGER {
+                    return Err("order is outside the safe integer range".into());
                 }
+                let id = message_id(*msg);
+                if self.rows.contains_key(&id) {
+                    return Err(format!("message {id} already exists"));
+                }
+                let row = Row {
+                    from: from.clone(),
+                    content: content.clone(),
+                    order: *order,
+                    deleted: false,
+                };
+                self.rows.insert(id, row);
+                Ok(())
             }
             Mutator::Update { msg, content } => {
-                if let Some(row) = self.rows.get_mut(&message_id(*msg)) {
-                    if !row.deleted && fits(content) {
+                check_text("content", content)?;
+                let id = message_id(*msg);
+                match self.rows.get_mut(&id) {
+                    Some(row) if !row.deleted => {
                         row.content = content.clone();
+                        Ok(())
                     }
+                    _ => Err(format!("message {id} does not exist")),
                 }
             }
             Mutator::Delete { msg } => {
-                if let Some(row) = self.rows.get_mut(&message_id(*msg)) {
-                    row.deleted = true;
+                let id = message_id(*msg);
+                match self.rows.get_mut(&id) {
+                    Some(row) if !row.deleted => {
+                        row.deleted = true;
+                        Ok(())
+                    }
+                    _ => Err(format!("message {id} does not exist")),
                 }
             }
-            Mutator::Unknown | Mutator::Invalid(_) => {}
+            Mutator::Unknown => Err(format!("unknown mutator {:?}", wire_name(mutator))),
+            Mutator::Invalid(invalid) => Err(invalid_reason(*invalid)),
         }
     }
 
-    /// The client view: `message/<id>` -> value of every live message.
-    fn view(&self) -> BTreeMap<String, Value> {
-        self.rows
+    /// The client view of `group`: the room `general`, `message/<id>` -> value of every
+    /// live message, and the kept error entries of the group's clients.
+    fn view(&self, group: &str) -> BTreeMap<String, Value> {
+        let entry = |op: Value| (op["key"].as_str().unwrap().to_string(), op["value"].clone());
+        let messages = self
+            .rows
             .iter()
             .filter(|(_, row)| !row.deleted)
             .map(|(id, row)| {
                 let value = message_value(&row.from, &row.content, row.order);
                 (format!("message/{id}"), value)
-            })
+            });
+        let errors = self
+            .errors
+            .iter()
+            .filter(|(client, _)| self.clients.get(*client).is_some_and(|(g, _)| g == group))
+            .flat_map(|(client, errors)| {
+                errors
+                    .iter()
+                    .map(|(id, (name, reason))| entry(rejected(client, *id, name, reason)))
+            });
+        std::iter::once(entry(general()))
+            .chain(messages)
+            .chain(errors)
             .collect()
     }
 
@@ -464,7 +551,7 @@ impl<'a> Run<'a> {
         tab.cache.apply(&answer);
         assert_eq!(
             tab.cache.data,
-            self.model.view(),
+            self.model.view(&tab.group),
             "messages in the cache of {} after {answer}",
             tab.id
         );

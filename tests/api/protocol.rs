@@ -3,7 +3,7 @@
 
 use crate::on_both_databases;
 use replichat_test_support::bodies::{
-    clear, create_message, normalized, pull_body, push_body, put,
+    clear, create_message, general, normalized, pull_body, push_body, put, rejected,
 };
 use rocket::data::ByteUnit;
 use rocket::http::{ContentType, Header, Status};
@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 const PUSH: &str = "/api/replicache-push";
 const PULL: &str = "/api/replicache-pull";
 
-/// The answer of a pull of `group` on an untouched database.
+/// The answer of a pull of `group` on an untouched database: only the room `general`.
 fn empty_view() -> Value {
-    json!({"cookie": 1, "lastMutationIDChanges": {}, "patch": [{"op": "clear"}]})
+    json!({"cookie": 1, "lastMutationIDChanges": {}, "patch": [{"op": "clear"}, general()]})
 }
 
 on_both_databases!(item_08_other_push_versions_are_refused, |app| {
@@ -89,7 +89,19 @@ on_both_databases!(
             json!({
                 "cookie": 2,
                 "lastMutationIDChanges": {"c1": 4},
-                "patch": [clear(), put("m1", "fractional", 1), put("m4", "integral", 4)],
+                "patch": [
+                    clear(),
+                    rejected("c1", 2, "noArgumentMutator", "unknown mutator \"noArgumentMutator\""),
+                    rejected(
+                        "c1",
+                        3,
+                        "createMessage",
+                        "invalid arguments: invalid type: null, expected struct CreateArgs",
+                    ),
+                    put("m1", "fractional", 1),
+                    put("m4", "integral", 4),
+                    general(),
+                ],
             })
         );
     }
@@ -111,6 +123,7 @@ on_both_databases!(item_12_five_mib_push_is_accepted, |app| {
     let pulled = app.pull_ok("g1", json!(null)).await;
     let mut patch = vec![clear()];
     patch.extend((1..=count).map(|k| put(&format!("m{k:03}"), &format!("{k}{filler}"), k)));
+    patch.push(general());
     let expected = json!({"cookie": 2, "lastMutationIDChanges": {"c1": count}, "patch": patch});
     assert!(
         normalized(&pulled) == expected,
@@ -193,7 +206,7 @@ on_both_databases!(item_31_empty_authorization_and_cors_preflight, |app| {
     assert_eq!(
         normalized(&response.json()),
         json!({"cookie": 3, "lastMutationIDChanges": {"c1": 2},
-               "patch": [clear(), put("m1", "hi", 1), put("m2", "ho", 2)]})
+               "patch": [clear(), put("m1", "hi", 1), put("m2", "ho", 2), general()]})
     );
 
     for path in [PUSH, PULL] {
@@ -273,7 +286,7 @@ on_both_databases!(
         assert_eq!(
             normalized(&body),
             json!({"cookie": 2, "lastMutationIDChanges": {"c1": 1},
-                   "patch": [clear(), put("m1", "ok", 1)]})
+                   "patch": [clear(), put("m1", "ok", 1), general()]})
         );
     }
 );

@@ -4,8 +4,8 @@
 use crate::on_both_databases;
 use replichat::service::PullStrategy;
 use replichat_test_support::bodies::{
-    clear, create_message, create_messages, del, delete_message, mutation, normalized, pull_body,
-    put, unchanged, update_message,
+    clear, create_message, create_messages, del, delete_message, general, mutation, normalized,
+    pull_body, put, rejected, unchanged, update_message,
 };
 use replichat_test_support::view::{compare_cookies, ClientView};
 use rocket::http::Status;
@@ -52,7 +52,7 @@ on_both_databases!(item_18_null_cookie_returns_the_full_view, |app| {
             "cookie": 5,
             "lastMutationIDChanges": {"c1": 4, "c2": 1},
             "patch": [clear(), put("m1", "one", 1), put("m3", "three", 3),
-                      put("m4", "four", 4), put("m5", "five", 5)],
+                      put("m4", "four", 4), put("m5", "five", 5), general()],
         })
     );
 });
@@ -87,10 +87,35 @@ on_both_databases!(item_21_lmid_change_always_changes_the_cookie, |app| {
             create_message("c1", 1, "m1", "x", 1),
             json!([put("m1", "x", 1)]),
         ),
-        // Error mode: only the lmid moves; the pusher still needs to see it.
-        (mutation("c1", 2, "noSuchMutator", json!({})), json!([])),
-        (create_message("c1", 3, "m1", "duplicate", 3), json!([])),
-        (mutation("c1", 4, "deleteMessage", json!(null)), json!([])),
+        // Error mode: only the lmid moves (and the error entry is written); the pusher
+        // still needs to see it.
+        (
+            mutation("c1", 2, "noSuchMutator", json!({})),
+            json!([rejected(
+                "c1",
+                2,
+                "noSuchMutator",
+                "unknown mutator \"noSuchMutator\""
+            )]),
+        ),
+        (
+            create_message("c1", 3, "m1", "duplicate", 3),
+            json!([rejected(
+                "c1",
+                3,
+                "createMessage",
+                "message m1 already exists"
+            )]),
+        ),
+        (
+            mutation("c1", 4, "deleteMessage", json!(null)),
+            json!([rejected(
+                "c1",
+                4,
+                "deleteMessage",
+                "invalid arguments: invalid type: null, expected struct DeleteArgs"
+            )]),
+        ),
     ];
     for (id, (step, patch)) in (1..).zip(steps) {
         app.push_ok("g1", vec![step]).await;
@@ -132,7 +157,8 @@ on_both_databases!(item_23_version_mode_returns_rows_newer_than_cookie, |app| {
         del("m4"),
     ];
     let expected = [
-        (0, everything.clone()),
+        // general was created at version 1: a cache at 0 gets it too.
+        (0, [everything.clone(), vec![general()]].concat()),
         (1, everything.clone()),
         (2, everything),
         (3, vec![del("m2"), del("m4")]),

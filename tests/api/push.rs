@@ -3,8 +3,8 @@
 
 use crate::on_both_databases;
 use replichat_test_support::bodies::{
-    clear, create_message, create_messages, mutation, normalized, push_body, put, unchanged,
-    update_message,
+    clear, create_message, create_messages, general, mutation, normalized, push_body, put,
+    rejected, unchanged, update_message,
 };
 use replichat_test_support::database::Db;
 use rocket::http::Status;
@@ -20,14 +20,16 @@ on_both_databases!(item_01_create_message_from_new_client_is_applied, |app| {
     assert_eq!((status, body), (Status::Ok, json!({})));
     let pulled = app.pull_ok("g1", json!(null)).await;
     assert_eq!(
-        pulled,
+        normalized(&pulled),
         json!({
             "cookie": 2,
             "lastMutationIDChanges": {"c1": 1},
             "patch": [
                 {"op": "clear"},
                 {"op": "put", "key": "message/m1",
-                 "value": {"from": "tester", "content": "hello", "order": 7}},
+                 "value": {"from": "tester", "content": "hello", "order": 7,
+                           "roomID": "general", "author": ""}},
+                general(),
             ],
         })
     );
@@ -113,12 +115,28 @@ on_both_databases!(item_05_unknown_mutator_only_consumes_its_id, |app| {
     app.push_ok("g1", vec![mutation("c1", 2, "noSuchMutator", args)])
         .await;
     let pulled = app.pull_ok("g1", cookie.clone()).await;
+    let error = rejected(
+        "c1",
+        2,
+        "noSuchMutator",
+        "unknown mutator \"noSuchMutator\"",
+    );
     assert_eq!(
         pulled,
-        json!({"cookie": 3, "lastMutationIDChanges": {"c1": 2}, "patch": []})
+        json!({"cookie": 3, "lastMutationIDChanges": {"c1": 2}, "patch": [error.clone()]})
     );
+    // No domain row changed: the full view only gained the error entry.
+    let mut expected = before.clone();
+    expected["patch"]
+        .as_array_mut()
+        .expect("a patch")
+        .push(error);
     let full = app.pull_ok("g1", json!(null)).await;
-    assert_eq!(full["patch"], before["patch"], "no domain row changed");
+    assert_eq!(
+        normalized(&full)["patch"],
+        normalized(&expected)["patch"],
+        "no domain row changed"
+    );
 });
 
 on_both_databases!(item_06_failing_mutator_behaves_like_unknown_one, |app| {
@@ -158,23 +176,42 @@ on_both_databases!(item_06_failing_mutator_behaves_like_unknown_one, |app| {
         ],
     )
     .await;
+    // Each refused mutation leaves only its error entry in g1's view.
+    let errors = [
+        rejected("c1", 2, "createMessage", "message m1 already exists"),
+        rejected(
+            "c1",
+            3,
+            "createMessage",
+            "invalid arguments: invalid type: integer `5`, expected a string",
+        ),
+        rejected("c1", 4, "updateMessage", "message missing does not exist"),
+        rejected(
+            "c1",
+            5,
+            "createMessage",
+            "the server could not store this change",
+        ),
+    ];
+    let mut patch = errors.to_vec();
+    patch.push(put("m6", "after the failures", 6));
     assert_eq!(
         app.pull_normalized("g1", cookie).await,
         json!({
             "cookie": 3,
             "lastMutationIDChanges": {"c1": 6},
-            "patch": [put("m6", "after the failures", 6)],
+            "patch": patch,
         })
     );
     let full = app.pull_ok("g1", json!(null)).await;
-    assert_eq!(
-        normalized(&full)["patch"],
-        json!([
-            clear(),
-            put("m1", "original", 1),
-            put("m6", "after the failures", 6)
-        ])
-    );
+    let mut patch = vec![clear()];
+    patch.extend(errors);
+    patch.extend([
+        put("m1", "original", 1),
+        put("m6", "after the failures", 6),
+        general(),
+    ]);
+    assert_eq!(normalized(&full)["patch"], json!(patch));
 });
 
 on_both_databases!(item_07_gap_answers_client_state_not_found, |app| {

@@ -5,7 +5,7 @@
 use crate::on_both_databases;
 use crate::support::app::TestApp;
 use replichat_test_support::bodies::{
-    clear, create_message, normalized, pull_body, push_body, put, update_message,
+    clear, create_message, general, normalized, pull_body, push_body, put, rejected, update_message,
 };
 use replichat_test_support::database::{Db, DirectConn};
 use rocket::http::{ContentType, Status};
@@ -50,6 +50,7 @@ on_both_databases!(item_13_concurrent_identical_pushes_apply_once, |app| {
     let pulled = app.pull_ok("g1", json!(null)).await;
     let mut patch = vec![clear(), put("m0", &format!("round {} b", rounds - 1), 0)];
     patch.extend((0..rounds).map(|round| put(&format!("r{round}"), "new", round)));
+    patch.push(general());
     assert_eq!(
         normalized(&pulled)["lastMutationIDChanges"],
         json!({"c1": 1 + 3 * rounds})
@@ -119,7 +120,8 @@ on_both_databases!(
             "each message written exactly once"
         );
         let applied = json!({"cookie": 2, "lastMutationIDChanges": {"c1": 2},
-                             "patch": [clear(), put("m1", "first", 1), put("m2", "second", 2)]});
+                             "patch": [clear(), put("m1", "first", 1), put("m2", "second", 2),
+                                       general()]});
         assert_eq!(normalized(&app.pull_ok("g1", json!(null)).await), applied);
 
         // When the retries run out, the push fails (so the client pushes again) and the
@@ -182,9 +184,9 @@ on_both_databases!(item_15_foreign_group_or_client_is_forbidden, |app| {
     assert_eq!(conn.audited_writes(), 1);
     assert_eq!(app.current_cookie().await, cookie);
     assert_eq!(
-        app.pull_ok("gB", json!(null)).await,
+        normalized(&app.pull_ok("gB", json!(null)).await),
         json!({"cookie": cookie, "lastMutationIDChanges": {},
-               "patch": [clear(), put("a1", "mine", 1)]})
+               "patch": [clear(), put("a1", "mine", 1), general()]})
     );
 });
 
@@ -226,9 +228,16 @@ on_both_databases!(
             pulled["patch"],
             json!([
                 clear(),
+                rejected(
+                    "c1",
+                    2,
+                    "createMessage",
+                    "the server could not store this change"
+                ),
                 put("m1", "fine", 1),
                 put("m3", "fine too", 3),
-                put("n1", "other", 4)
+                put("n1", "other", 4),
+                general()
             ])
         );
     }
@@ -298,7 +307,12 @@ on_both_databases!(
         assert_eq!(pulled["lastMutationIDChanges"], json!({"c1": 2}));
         assert_eq!(
             pulled["patch"],
-            json!([clear(), put("m1", "fine", 1), put("m2", "slow", 2)])
+            json!([
+                clear(),
+                put("m1", "fine", 1),
+                put("m2", "slow", 2),
+                general()
+            ])
         );
     }
 );

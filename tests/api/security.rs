@@ -8,7 +8,7 @@ use replichat::auth::{AuthMode, Caller};
 use replichat::config::AppConfig;
 use replichat::domain::UserId;
 use replichat::service::{GcService, PushOutcome, PushService};
-use replichat_test_support::bodies::{create_message, pull_body, push_body};
+use replichat_test_support::bodies::{create_message, general, pull_body, push_body};
 use rocket::http::{ContentType, Header as HttpHeader, Status};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -96,8 +96,8 @@ async fn item_32_body(app: TestApp) {
     assert_eq!(body["lastMutationIDChanges"], json!({"c-alice": 1}));
     assert_eq!(
         body["patch"].as_array().map(Vec::len),
-        Some(2),
-        "clear + m1 only: {body}"
+        Some(3),
+        "clear + m1 + room/general only: {body}"
     );
 }
 
@@ -194,9 +194,10 @@ async fn forbidden_pushes_in_combined_batches_body(app: TestApp) {
         .flatten()
         .filter_map(|op| op["key"].as_str())
         .collect();
+    // v1, the writers' messages and room/general.
     assert_eq!(
         keys.len(),
-        1 + WRITERS * PUSHES as usize,
+        2 + WRITERS * PUSHES as usize,
         "only the writers' messages"
     );
     assert!(
@@ -276,7 +277,7 @@ async fn item_33_body(app: TestApp) {
     // delete is not missed; a never-seen group is not an error.
     let (status, body) = app.pull(&pull_body("g2", old_cookie)).await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(body["patch"], json!([{"op": "clear"}]));
+    assert_eq!(body["patch"], json!([{"op": "clear"}, general()]));
 }
 
 on_both_databases!(

@@ -5,8 +5,8 @@ use crate::on_both_databases;
 use crate::support::app::TestApp;
 use replichat::service::PullStrategy;
 use replichat_test_support::bodies::{
-    clear, create_message, del, delete_message, mutation, normalized, put, unchanged,
-    update_message,
+    clear, create_message, del, delete_message, general, mutation, normalized, put, rejected,
+    unchanged, update_message,
 };
 use replichat_test_support::view::{assert_patch_well_formed, compare_cookies, ClientView};
 use serde_json::{json, Value};
@@ -85,8 +85,10 @@ on_both_databases!(item_26_unusable_cookie_gets_a_reset_above_it, |app| {
             json!({
                 "cookie": new_cookie,
                 "lastMutationIDChanges": {"c1": 4, "c2": 5},
-                "patch": [clear(), put("m1", "one edited", 1), put("m4", "elsewhere", 4),
-                          put("m5", "five edited", 5)],
+                "patch": [clear(),
+                          rejected("c2", 2, "noSuchMutator", "unknown mutator \"noSuchMutator\""),
+                          put("m1", "one edited", 1), put("m4", "elsewhere", 4),
+                          put("m5", "five edited", 5), general()],
             }),
             "from {cookie}"
         );
@@ -180,19 +182,31 @@ on_both_databases!(
             .await;
         let pulled = app.pull_ok("g1", json!(null)).await;
         assert_eq!(
-            pulled,
+            normalized(&pulled),
             json!({"cookie": 2, "lastMutationIDChanges": {"c1": 1},
-                   "patch": [clear(), put("m1", "one", 1)]})
+                   "patch": [clear(), put("m1", "one", 1), general()]})
         );
         let steps = [
             create_message("c1", 2, "m2", "two", 2),
             mutation("c1", 3, "noSuchMutator", json!(null)),
             delete_message("c1", 4, "m1"),
         ];
+        let error = rejected(
+            "c1",
+            3,
+            "noSuchMutator",
+            "unknown mutator \"noSuchMutator\"",
+        );
         let views = [
-            json!([clear(), put("m1", "one", 1), put("m2", "two", 2)]),
-            json!([clear(), put("m1", "one", 1), put("m2", "two", 2)]),
-            json!([clear(), put("m2", "two", 2)]),
+            json!([clear(), put("m1", "one", 1), put("m2", "two", 2), general()]),
+            json!([
+                clear(),
+                error,
+                put("m1", "one", 1),
+                put("m2", "two", 2),
+                general()
+            ]),
+            json!([clear(), error, put("m2", "two", 2), general()]),
         ];
         for ((id, step), view) in (2..).zip(steps).zip(views) {
             app.push_ok("g1", vec![step]).await;

@@ -19,6 +19,7 @@ pub mod app;
 pub mod http;
 pub mod process;
 pub mod sse;
+pub mod users;
 pub mod workload;
 pub mod writer;
 

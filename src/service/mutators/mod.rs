@@ -1,54 +1,81 @@
 //! The chat's mutators, parsed once into a typed [`Mutator`] and applied inside the
-//! push transaction.
+//! push transaction against what the batch knows of its rooms ([`RoomBook`]).
 //!
-//! Adding a mutator is one change here: a variant, its arm in [`Mutator::parse`] and
-//! its arm in [`Mutator::apply`]. Every write is a single statement that changes one
-//! row or none, so a rejected mutation leaves nothing half-written even inside a
-//! larger transaction. `createMessage` only hands back the row: the push inserts the
-//! new messages of a batch together (see [`Effect`]).
+//! Adding a mutator is one change in this module: a variant, its arms in
+//! [`Mutator::parse`] and [`Mutator::apply`] (and [`Mutator::names`] when it names rooms
+//! or messages), and its functions in the file of its entity (`messages.rs`,
+//! `rooms.rs`). Every write is a single statement that changes one row or none, so a
+//! rejected mutation leaves nothing half-written even inside a larger transaction.
+//! `createMessage` only hands back the row: the push inserts the new messages of a batch
+//! together (see [`Effect`]). Each rejection names the rule it enforces.
 
+mod book;
 mod limits;
+mod messages;
+mod rooms;
 
+pub use book::{KnownMessage, KnownRoom, RoomBook};
 pub use limits::MutationLimits;
 
 use crate::db::DbConn;
-use crate::domain::js_number::is_safe_integer;
-use crate::domain::{check_text, MessageId, TextRule, Version};
+use crate::domain::{MessageId, RoomId, UserId, Version, Visibility};
 use crate::models::NewMessage;
-use crate::repository::MessageRepo;
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
 
 /// A mutation the server knows, with its checked arguments.
-// Variants are named after the mutators on the wire (`createMessage`, ...).
-#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutator {
-    /// `createMessage {id, from, content, order}`: a new message.
-    CreateMessage {
-        /// The new message's id.
-        id: MessageId,
-        /// Its author's display name.
-        from: String,
-        /// Its text.
-        content: String,
-        /// Its sort position, a safe JavaScript integer.
-        order: i64,
-    },
-    /// `updateMessage {id, content}`: new text for a live message.
+    /// `createMessage {id, from, content, order, roomID?}`: a new message.
+    CreateMessage(messages::NewMessageArgs),
+    /// `updateMessage {id, content}`: new text for a message, by its author.
     UpdateMessage {
         /// The message.
         id: MessageId,
         /// The new text.
         content: String,
     },
-    /// `deleteMessage {id}`: a live message becomes a tombstone.
+    /// `deleteMessage {id}`: a message leaves every view, by its author or room owner.
     DeleteMessage {
         /// The message.
         id: MessageId,
+    },
+    /// `createRoom {id, name, visibility?}`: a new room owned by its creator.
+    CreateRoom {
+        /// The room.
+        id: RoomId,
+        /// Its name.
+        name: String,
+        /// Public or private (the default).
+        visibility: Visibility,
+    },
+    /// `renameRoom {id, name}`: by the owner.
+    RenameRoom {
+        /// The room.
+        id: RoomId,
+        /// The new name.
+        name: String,
+    },
+    /// `deleteRoom {id}`: by the owner; never `general`.
+    DeleteRoom {
+        /// The room.
+        id: RoomId,
+    },
+    /// `addMember {roomID, userID}`: by a member of the private room.
+    AddMember {
+        /// The room.
+        room: RoomId,
+        /// The user to add.
+        user: UserId,
+    },
+    /// `removeMember {roomID, userID}`: by the owner, or by the member themself.
+    RemoveMember {
+        /// The room.
+        room: RoomId,
+        /// The user to remove.
+        user: UserId,
     },
 }
 
@@ -66,7 +93,7 @@ impl fmt::Display for Rejection {
 /// Why a mutator did not apply.
 #[derive(Debug)]
 pub enum MutatorError {
-    /// A permanent refusal (a missing target, ...).
+    /// A permanent refusal (a missing target, a rule of rooms).
     Rejected(Rejection),
     /// The database failed; the push decides whether to retry.
     Database(diesel::result::Error),
@@ -78,169 +105,175 @@ impl From<diesel::result::Error> for MutatorError {
     }
 }
 
+impl From<Rejection> for MutatorError {
+    fn from(rejection: Rejection) -> Self {
+        MutatorError::Rejected(rejection)
+    }
+}
+
+/// Refuses with `reason`.
+fn reject<T>(reason: impl Into<String>) -> Result<T, MutatorError> {
+    Err(MutatorError::Rejected(Rejection(reason.into())))
+}
+
 /// What applying a mutator left for the push to do.
 #[derive(Debug)]
 pub enum Effect<'m> {
-    /// Insert this new message; a message with its id already existing (live or
-    /// deleted) makes the mutation a rejected one.
+    /// Insert this new message (the batch inserts them together).
     Insert(NewMessage<'m>),
-    /// The mutator wrote its change already.
+    /// The mutator wrote its change already, or there was nothing to change.
     Written,
 }
 
-#[derive(Deserialize)]
-struct CreateMessageArgs {
-    id: String,
-    from: String,
-    content: String,
-    order: i64,
+/// Whose views a change touches, for the pokes after the commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audience {
+    /// Every user (a change in a public room).
+    pub everyone: bool,
+    /// The readers of these rooms (everyone for a public room, else its members).
+    pub rooms: Vec<RoomId>,
+    /// These users (one who lost access, the creator of a private room).
+    pub users: Vec<UserId>,
 }
 
-#[derive(Deserialize)]
-struct UpdateMessageArgs {
-    id: String,
-    content: String,
+impl Audience {
+    /// The readers of `room`.
+    fn room(room: &RoomId) -> Self {
+        Audience {
+            rooms: vec![room.clone()],
+            ..Audience::default()
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct DeleteMessageArgs {
-    id: String,
+/// A mutator's effect and who it concerns.
+#[derive(Debug)]
+pub struct Applied<'m> {
+    /// What is left for the push to do.
+    pub effect: Effect<'m>,
+    /// Whose views change.
+    pub audience: Audience,
+}
+
+/// What applying a mutator returns.
+pub type Outcome<'m> = Result<Applied<'m>, MutatorError>;
+
+/// Where a mutator applies: the transaction's connection, the batch's [`RoomBook`] and
+/// the mutation's context.
+pub struct At<'a, 'm> {
+    conn: &'a mut DbConn,
+    book: &'a mut RoomBook,
+    ctx: &'a MutationContext<'m>,
+}
+
+/// Who applies a mutation, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct MutationContext<'a> {
+    /// The authenticated user who pushed it.
+    pub user: &'a UserId,
+    /// The version every row it writes is stamped with.
+    pub version: Version,
+    /// The time of the push (UTC).
+    pub now: NaiveDateTime,
 }
 
 impl Mutator {
     /// Parses the mutation `name(args)` and checks its arguments against `limits`.
     pub fn parse(name: &str, args: Value, limits: &MutationLimits) -> Result<Self, Rejection> {
-        let id = |id: String| MessageId::parse(id, limits.max_message_id_len).map_err(Rejection);
-        let content = TextRule::optional(limits.max_content_len);
         match name {
-            "createMessage" => {
-                let args: CreateMessageArgs = decode(args)?;
-                let from = TextRule::optional(limits.max_sender_len);
-                let id = id(args.id)?;
-                check("from", &args.from, from)?;
-                check("content", &args.content, content)?;
-                if !is_safe_integer(args.order) {
-                    return Err(Rejection("order is outside the safe integer range".into()));
-                }
-                Ok(Mutator::CreateMessage {
-                    id,
-                    from: args.from,
-                    content: args.content,
-                    order: args.order,
-                })
-            }
-            "updateMessage" => {
-                let args: UpdateMessageArgs = decode(args)?;
-                let id = id(args.id)?;
-                check("content", &args.content, content)?;
-                Ok(Mutator::UpdateMessage {
-                    id,
-                    content: args.content,
-                })
-            }
-            "deleteMessage" => {
-                let args: DeleteMessageArgs = decode(args)?;
-                Ok(Mutator::DeleteMessage { id: id(args.id)? })
-            }
+            "createMessage" => messages::parse_create(args, limits).map(Mutator::CreateMessage),
+            "updateMessage" => messages::parse_update(args, limits),
+            "deleteMessage" => messages::parse_delete(args, limits),
+            "createRoom" => rooms::parse_create(args, limits),
+            "renameRoom" => rooms::parse_rename(args, limits),
+            "deleteRoom" => rooms::parse_delete(args, limits),
+            "addMember" | "removeMember" => rooms::parse_membership(name, args, limits),
             other => Err(Rejection(format!("unknown mutator {other:?}"))),
         }
     }
 
-    /// True when the mutator reads existing rows, so rows created earlier in the same
-    /// batch must be written before it runs.
+    /// True when the mutator reads existing messages, so messages created earlier in
+    /// the same batch must be written before it runs.
     pub fn reads_existing_rows(&self) -> bool {
-        !matches!(self, Mutator::CreateMessage { .. })
+        matches!(
+            self,
+            Mutator::UpdateMessage { .. } | Mutator::DeleteMessage { .. }
+        )
     }
 
-    /// Runs the mutator at `now`, stamping every row it writes with `version`.
-    pub fn apply(
-        &self,
-        conn: &mut DbConn,
-        version: Version,
-        now: NaiveDateTime,
-    ) -> Result<Effect<'_>, MutatorError> {
+    /// Adds the rooms, messages and users this mutator names to the lists a batch's
+    /// [`RoomBook`] is loaded for.
+    pub fn names<'a>(
+        &'a self,
+        rooms: &mut Vec<&'a RoomId>,
+        messages: &mut Vec<&'a MessageId>,
+        users: &mut Vec<&'a UserId>,
+    ) {
         match self {
-            Mutator::CreateMessage {
-                id,
-                from,
-                content,
-                order,
-            } => Ok(Effect::Insert(NewMessage {
-                id,
-                sender: from,
-                content,
-                ord: *order,
-                deleted: false,
-                version,
-            })),
-            Mutator::UpdateMessage { id, content } => {
-                if !MessageRepo::update_content(conn, id, content, version)? {
-                    return Err(missing(id));
-                }
-                Ok(Effect::Written)
+            Mutator::CreateMessage(args) => {
+                rooms.push(&args.room);
+                messages.push(&args.id);
             }
-            Mutator::DeleteMessage { id } => {
-                if !MessageRepo::soft_delete(conn, id, version, now)? {
-                    return Err(missing(id));
-                }
-                Ok(Effect::Written)
+            Mutator::UpdateMessage { id, .. } | Mutator::DeleteMessage { id } => messages.push(id),
+            Mutator::CreateRoom { id, .. }
+            | Mutator::RenameRoom { id, .. }
+            | Mutator::DeleteRoom { id } => rooms.push(id),
+            Mutator::AddMember { room, user } | Mutator::RemoveMember { room, user } => {
+                rooms.push(room);
+                users.push(user);
             }
+        }
+    }
+
+    /// Runs the mutator for `ctx.user`, checking its rules against `book` and keeping
+    /// `book` up to date with what it writes.
+    pub fn apply<'m>(
+        &'m self,
+        conn: &mut DbConn,
+        book: &mut RoomBook,
+        ctx: &MutationContext<'m>,
+    ) -> Outcome<'m> {
+        let at = &mut At { conn, book, ctx };
+        match self {
+            Mutator::CreateMessage(args) => messages::create(at, args),
+            Mutator::UpdateMessage { id, content } => messages::update(at, id, content),
+            Mutator::DeleteMessage { id } => messages::delete(at, id),
+            Mutator::CreateRoom {
+                id,
+                name,
+                visibility,
+            } => rooms::create(at, id, name, *visibility),
+            Mutator::RenameRoom { id, name } => rooms::rename(at, id, name),
+            Mutator::DeleteRoom { id } => rooms::delete(at, id),
+            Mutator::AddMember { room, user } => rooms::add_member(at, room, user),
+            Mutator::RemoveMember { room, user } => rooms::remove_member(at, room, user),
         }
     }
 }
 
-fn missing(id: &MessageId) -> MutatorError {
-    MutatorError::Rejected(Rejection(format!("message {id} does not exist")))
+/// Refuses unless `ctx.user` can read `room` (which must exist and be live).
+fn readable(book: &RoomBook, room: &RoomId, ctx: &MutationContext<'_>) -> Result<(), MutatorError> {
+    match book.room(room) {
+        Some(known) if !known.deleted => {
+            if book.can_read(room, ctx.user) {
+                Ok(())
+            } else {
+                reject(format!("not a member of room {room}"))
+            }
+        }
+        _ => reject(format!("room {room} does not exist")),
+    }
 }
 
+/// A change written already, concerning `audience`.
+fn written<'m>(audience: Audience) -> Applied<'m> {
+    Applied {
+        effect: Effect::Written,
+        audience,
+    }
+}
+
+/// Decodes mutator arguments; a failure is a rejection naming what is wrong.
 fn decode<T: DeserializeOwned>(args: Value) -> Result<T, Rejection> {
     serde_json::from_value(args).map_err(|e| Rejection(format!("invalid arguments: {e}")))
-}
-
-fn check(field: &str, value: &str, rule: TextRule) -> Result<(), Rejection> {
-    check_text(field, value, rule).map_err(Rejection)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn parse(name: &str, args: Value) -> Result<Mutator, Rejection> {
-        Mutator::parse(name, args, &MutationLimits::default())
-    }
-
-    #[test]
-    fn arguments_are_typed_and_checked_once() {
-        let created = parse(
-            "createMessage",
-            json!({"id": "m1", "from": "ann", "content": "hi", "order": 3}),
-        );
-        assert!(matches!(
-            created,
-            Ok(Mutator::CreateMessage { order: 3, .. })
-        ));
-        let rejected = [
-            (
-                "createMessage",
-                json!({"id": "m1", "from": "a", "content": "c"}),
-            ),
-            (
-                "createMessage",
-                json!({"id": "", "from": "a", "content": "c", "order": 1}),
-            ),
-            (
-                "createMessage",
-                json!({"id": "m", "from": "a", "content": "c", "order": 1i64 << 60}),
-            ),
-            ("updateMessage", json!({"id": "m1", "content": "x\u{0}"})),
-            ("deleteMessage", json!(null)),
-            ("dropTables", json!({})),
-        ];
-        for (name, args) in rejected {
-            assert!(parse(name, args.clone()).is_err(), "{name} {args}");
-        }
-        let update = parse("updateMessage", json!({"id": "m1", "content": "x"}));
-        assert!(update.is_ok_and(|m| m.reads_existing_rows()));
-    }
 }

@@ -7,20 +7,22 @@
 //! cookie this server cannot serve as it is gets a full reset under a cookie the client
 //! accepts as newer, after the global version is raised in a write transaction.
 
+mod changes;
 mod plan;
 mod read;
 
 use super::access::{check_group, GroupRefusal};
 use super::settings::ProtocolSettings;
-use super::view::FullViewCache;
+use super::view::{FullViewCache, ViewScope};
 use crate::auth::Caller;
 use crate::db::{Database, DbError, Transient, TxMode};
 use crate::domain::{ClientGroupId, Version};
 use crate::dto::{ProtocolError, PullPayload, PullRequest, RequestCookie, VersionType};
 use crate::error::ApiError;
 use crate::repository::ServerRepo;
+use changes::changes_since;
 use plan::{plan, Plan};
-use read::{changes_since, full_view, ViewSource};
+use read::{full_view, ViewSource};
 use std::sync::Arc;
 
 /// The answer to a pull.
@@ -106,6 +108,11 @@ impl PullService {
             }));
         }
         let group_id = &request.client_group_id;
+        let scope = ViewScope {
+            user: &caller.user_id,
+            group: group_id,
+        };
+        let shared = ViewSource::Shared(&self.full_views);
         let read = self.db.transaction(TxMode::Read, |conn| {
             check_group::<PullFailure>(conn, caller, group_id)?;
             let state = ServerRepo::state(conn)?;
@@ -113,13 +120,11 @@ impl PullService {
             Ok(
                 match plan(cookie, &request.cookie, self.settings.pull_strategy, state) {
                     Plan::Unchanged(version) => Step::Answer(PullPayload::unchanged(version)),
-                    Plan::Full => {
-                        let source = ViewSource::Shared(&self.full_views);
-                        Step::Answer(full_view(conn, group_id, state, source)?)
-                    }
-                    Plan::Since(from) => {
-                        Step::Answer(changes_since(conn, group_id, from, state.version)?)
-                    }
+                    Plan::Full => Step::Answer(full_view(conn, scope, state, shared)?),
+                    Plan::Since(from) => match changes_since(conn, scope, from, state)? {
+                        Some(changes) => Step::Answer(changes),
+                        None => Step::Answer(full_view(conn, scope, state, shared)?),
+                    },
                     Plan::ResetAbove(target) => Step::RaiseTo(target),
                 },
             )
@@ -148,11 +153,15 @@ impl PullService {
         rocket::info!(
             "pull: unusable cookie for group {group_id}; full reset at version >= {target}"
         );
+        let scope = ViewScope {
+            user: &caller.user_id,
+            group: group_id,
+        };
         self.db.transaction(TxMode::Write, |conn| {
             check_group::<PullFailure>(conn, caller, group_id)?;
             ServerRepo::raise_version(conn, target)?;
             let state = ServerRepo::state(conn)?;
-            full_view(conn, group_id, state, ViewSource::Private)
+            full_view(conn, scope, state, ViewSource::Private)
         })
     }
 }

@@ -57,6 +57,7 @@ mod tests {
         ServerState {
             version: Version::new(version),
             tombstone_horizon: Version::new(horizon),
+            access_version: Version::new(0),
         }
     }
 

@@ -1,13 +1,15 @@
-//! Reading a pull's answer inside its snapshot: the full view or the changes since a
-//! version, with the group's lastMutationIDs.
+//! The full view of a pull, read inside its snapshot: the entries of every room the
+//! user can read, the group's error entries, and its clients' lastMutationIDs.
 
 use super::PullFailure;
 use crate::db::DbConn;
-use crate::domain::{ClientGroupId, Version};
-use crate::dto::{PatchSource, PullPayload};
+use crate::domain::{RoomId, Version};
+use crate::dto::{append_to_view, PatchSource, PullPayload};
 use crate::models::ServerState;
-use crate::repository::ClientRepo;
-use crate::service::view::{read_entries, render_uncached, FullViewCache, ViewRead};
+use crate::repository::{ClientRepo, RoomRepo};
+use crate::service::view::{
+    read_group, read_rooms, render_uncached, FullViewCache, Rooms, ViewRead, ViewScope,
+};
 
 /// Where a full view comes from.
 #[derive(Debug, Clone, Copy)]
@@ -19,43 +21,51 @@ pub(super) enum ViewSource<'a> {
     Private,
 }
 
-/// `clear` plus every live entry and the lastMutationID of every client of the group.
+/// The rooms `scope`'s user can read, sorted.
+pub(super) fn readable_rooms(
+    conn: &mut DbConn,
+    scope: ViewScope<'_>,
+) -> Result<Vec<RoomId>, PullFailure> {
+    let mut rooms = RoomRepo::readable_by(conn, scope.user)?;
+    rooms.sort_unstable();
+    rooms.dedup();
+    Ok(rooms)
+}
+
+/// `clear` plus every entry the scope can read and the lastMutationID of every client
+/// of the group.
 pub(super) fn full_view(
     conn: &mut DbConn,
-    group_id: &ClientGroupId,
+    scope: ViewScope<'_>,
     state: ServerState,
     source: ViewSource<'_>,
 ) -> Result<PullPayload, PullFailure> {
     let last_mutation_id_changes =
-        ClientRepo::mutation_ids_since(conn, group_id, Version::BEFORE_ALL)?;
+        ClientRepo::mutation_ids_since(conn, scope.group, Version::BEFORE_ALL)?;
+    let rooms = readable_rooms(conn, scope)?;
+    let errors = read_group(conn, scope.group, Version::BEFORE_ALL)?;
     let view = match source {
         ViewSource::Shared(cache) => {
-            cache.view(state.version, state.tombstone_horizon, |read| {
-                read_entries(conn, read)
-            })?
+            let rooms_view =
+                cache.view(state.version, state.tombstone_horizon, &rooms, |read| {
+                    read_rooms(conn, Rooms::All, read)
+                })?;
+            append_to_view(rooms_view, &errors)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?
         }
-        ViewSource::Private => render_uncached(read_entries(conn, ViewRead::AllLive)?)?,
+        ViewSource::Private => {
+            let ids: Vec<&RoomId> = rooms.iter().collect();
+            let mut entries: Vec<_> = read_rooms(conn, Rooms::Only(&ids), ViewRead::AllLive)?
+                .into_iter()
+                .map(|room_entry| room_entry.entry)
+                .collect();
+            entries.extend(errors);
+            render_uncached(entries)?
+        }
     };
     Ok(PullPayload {
         cookie: state.version,
         last_mutation_id_changes,
         patch: PatchSource::Rendered(view),
-    })
-}
-
-/// The entries and lastMutationIDs of the group's clients changed after `from`.
-pub(super) fn changes_since(
-    conn: &mut DbConn,
-    group_id: &ClientGroupId,
-    from: Version,
-    version: Version,
-) -> Result<PullPayload, PullFailure> {
-    Ok(PullPayload {
-        cookie: version,
-        last_mutation_id_changes: ClientRepo::mutation_ids_since(conn, group_id, from)?,
-        patch: PatchSource::Entries {
-            clear: false,
-            entries: read_entries(conn, ViewRead::ChangedSince(from))?,
-        },
     })
 }

@@ -15,7 +15,7 @@
 use super::combiner::Combiner;
 use super::failure::PushFailure;
 use super::inserts::WriteMode;
-use super::rules::{apply_all, BatchPlan};
+use super::rules::{apply_all, BatchOutcome, BatchPlan};
 use super::{PushAnswer, PushJob, PushOutcome};
 use crate::db::{Database, TxMode};
 use crate::observability::Metrics;
@@ -36,10 +36,10 @@ pub(super) struct Batcher {
 
 impl Batcher {
     /// Applies `jobs` in one write transaction; one answer per job, in order. After a
-    /// commit that changed anything, pokes once.
+    /// commit that changed anything, pokes the streams whose views it changed, once.
     pub(super) fn apply(&self, jobs: &[&PushJob]) -> Vec<PushAnswer> {
-        let answers = match self.run(jobs) {
-            Ok(answers) => answers,
+        let BatchOutcome { answers, targets } = match self.run(jobs) {
+            Ok(outcome) => outcome,
             Err(failure) => {
                 let error = failure.into_api_error();
                 return jobs.iter().map(|_| Err(error.clone())).collect();
@@ -54,20 +54,20 @@ impl Batcher {
             }
         }
         if committed {
-            self.poker.committed();
+            self.poker.committed(targets);
         }
         answers
     }
 
     /// Runs the batch's transaction until it settles (see the redo policy above).
-    fn run(&self, jobs: &[&PushJob]) -> Result<Vec<PushAnswer>, PushFailure> {
+    fn run(&self, jobs: &[&PushJob]) -> Result<BatchOutcome, PushFailure> {
         let mut plan = BatchPlan::default();
         loop {
             let attempt = self
                 .db
                 .transaction_with_finish(TxMode::Write, |conn| apply_all(conn, jobs, &plan));
             match attempt {
-                Ok(answers) => return Ok(answers),
+                Ok(outcome) => return Ok(outcome),
                 Err(PushFailure::Batched(error)) if plan.writes == WriteMode::Batched => {
                     rocket::warn!(
                         "push: a batched write failed ({error}); redoing the batch one write at a time"

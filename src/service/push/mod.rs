@@ -7,15 +7,19 @@
 //!    one write transaction; the batch's redo policy and the committed hook;
 //! 3. `rules.rs`: each push of the batch inside that transaction: its ownership checks
 //!    and the lastMutationID rules, mutation by mutation;
-//! 4. `registry.rs`: the clients and groups of the batch, read once, written at the end;
-//! 5. `inserts.rs`: new messages, inserted together;
+//! 4. `registry.rs`: the clients and groups of the batch, read once, written at the end
+//!    (the rooms and messages its mutators check are in `mutators::RoomBook`);
+//! 5. `inserts.rs`: new messages, inserted together; `rejections.rs`: the error entries
+//!    of refused mutations; `audience.rs`: whose streams the commit pokes;
 //! 6. `failure.rs`: how the batch's transaction can fail.
 
+mod audience;
 mod batch;
 mod combiner;
 mod failure;
 mod inserts;
 mod registry;
+mod rejections;
 mod rules;
 
 use super::access::check_group;

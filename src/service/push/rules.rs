@@ -3,22 +3,29 @@
 //!
 //! Per client, mutation ids must be consecutive: an id at or below the client's
 //! lastMutationID is a replay and is skipped; the next id is applied (or, when its
-//! mutator refuses it, only consumed: error mode); an id beyond the next one means the
-//! server lost the client's state, so the push stops there and answers
-//! `ClientStateNotFound` (what came before stays committed).
+//! mutator refuses it, only consumed: error mode, with an error entry for the client's
+//! view); an id beyond the next one means the server lost the client's state, so the
+//! push stops there and answers `ClientStateNotFound` (what came before stays committed).
 
+use super::audience::BatchAudience;
 use super::failure::PushFailure;
 use super::inserts::{PendingInserts, WriteMode};
 use super::registry::Registry;
+use super::rejections::Rejections;
 use super::{PendingMutation, PushAnswer, PushJob, PushOutcome, PushReport};
 use crate::db::{DbConn, DbError, Finish};
 use crate::domain::{ClientId, MutationId, Version};
 use crate::dto::ProtocolError;
+use crate::poke::PokeTargets;
 use crate::repository::ServerRepo;
 use crate::service::access::{check_access, GroupRefusal};
-use crate::service::mutators::{Effect, MutatorError};
+use crate::service::mutators::{Effect, MutationContext, MutatorError, RoomBook};
 use chrono::{NaiveDateTime, Utc};
 use std::collections::{HashMap, HashSet};
+
+/// The reason an error entry gives for a mutation the database refused even though its
+/// arguments were checked (the details go to the log only).
+const DATABASE_REFUSED: &str = "the server could not store this change";
 
 /// What the redo policy changed for this attempt.
 #[derive(Debug, Default)]
@@ -29,6 +36,24 @@ pub(super) struct BatchPlan {
     pub(super) writes: WriteMode,
 }
 
+/// What a committed batch answers and whom it pokes.
+pub(super) struct BatchOutcome {
+    /// One answer per push, in order.
+    pub(super) answers: Vec<PushAnswer>,
+    /// The streams whose views the batch changed.
+    pub(super) targets: PokeTargets,
+}
+
+/// Everything a batch gathers while its pushes run.
+struct BatchState<'a> {
+    registry: Registry,
+    book: RoomBook,
+    inserts: PendingInserts<'a>,
+    rejections: Rejections<'a>,
+    audience: BatchAudience,
+    reports: Vec<PushReport>,
+}
+
 /// Applies every job under one new version. A push refused for its group or clients
 /// (403, tombstone) gets its own answer and writes nothing; the others go on. Commits
 /// only when some push changed something.
@@ -36,14 +61,25 @@ pub(super) fn apply_all(
     conn: &mut DbConn,
     jobs: &[&PushJob],
     plan: &BatchPlan,
-) -> Result<(Vec<PushAnswer>, Finish), PushFailure> {
+) -> Result<(BatchOutcome, Finish), PushFailure> {
     // The first write after the lock: every row this batch writes carries this version.
     // When nothing changes the transaction is rolled back, version included.
     let version = ServerRepo::bump_version(conn)?;
     let now = Utc::now().naive_utc();
-    let mut registry = Registry::load(conn, jobs)?;
-    let mut inserts = PendingInserts::new(plan.writes);
-    let mut reports = vec![PushReport::default(); jobs.len()];
+    let mutators = jobs.iter().flat_map(|job| {
+        let user = &job.caller.user_id;
+        job.mutations
+            .iter()
+            .filter_map(move |m| m.mutator.as_ref().ok().map(|mutator| (mutator, user)))
+    });
+    let mut state = BatchState {
+        registry: Registry::load(conn, jobs)?,
+        book: RoomBook::load(conn, mutators)?,
+        inserts: PendingInserts::new(plan.writes),
+        rejections: Rejections::default(),
+        audience: BatchAudience::default(),
+        reports: vec![PushReport::default(); jobs.len()],
+    };
     let mut ends = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
         let run = PushRun {
@@ -53,11 +89,21 @@ pub(super) fn apply_all(
             now,
             plan,
         };
-        ends.push(run.apply(conn, &mut registry, &mut inserts, &mut reports)?);
+        ends.push(run.apply(conn, &mut state)?);
     }
-    inserts.flush(conn, &mut reports)?;
-    let changed = registry.save(conn, version, now)?;
-    let answers = reports
+    state.inserts.flush(conn, &mut state.reports)?;
+    state.rejections.save(conn, version, now)?;
+    if state.book.wrote_rooms() {
+        ServerRepo::mark_access_change(conn, version)?;
+    }
+    let changed = state.registry.save(conn, version, now)?;
+    let targets = if changed {
+        state.audience.resolve(conn, &state.book)?
+    } else {
+        PokeTargets::nobody()
+    };
+    let answers = state
+        .reports
         .into_iter()
         .zip(ends)
         .map(|(report, end)| end.answer(report, version))
@@ -67,7 +113,7 @@ pub(super) fn apply_all(
     } else {
         Finish::Rollback
     };
-    Ok((answers, finish))
+    Ok((BatchOutcome { answers, targets }, finish))
 }
 
 /// How one push of the batch ended.
@@ -114,15 +160,9 @@ struct PushRun<'a> {
 }
 
 impl<'a> PushRun<'a> {
-    /// Applies the push's mutations in order, counting them in `reports[self.index]`.
-    fn apply(
-        &self,
-        conn: &mut DbConn,
-        registry: &mut Registry,
-        inserts: &mut PendingInserts<'a>,
-        reports: &mut [PushReport],
-    ) -> Result<PushEnd, PushFailure> {
-        if let Err(refusal) = self.check_ownership(registry) {
+    /// Applies the push's mutations in order, counting them in its report.
+    fn apply(&self, conn: &mut DbConn, state: &mut BatchState<'a>) -> Result<PushEnd, PushFailure> {
+        if let Err(refusal) = self.check_ownership(&state.registry) {
             return Ok(PushEnd::Refused(refusal));
         }
         let mut last_ids: HashMap<&ClientId, MutationId> = HashMap::new();
@@ -130,10 +170,10 @@ impl<'a> PushRun<'a> {
             let client_id = &mutation.client_id;
             let last = *last_ids
                 .entry(client_id)
-                .or_insert_with(|| registry.last_mutation_id(client_id));
+                .or_insert_with(|| state.registry.last_mutation_id(client_id));
             let expected = last.next();
             if mutation.id < expected {
-                reports[self.index].skipped += 1;
+                state.reports[self.index].skipped += 1;
                 continue;
             }
             if mutation.id > expected {
@@ -141,12 +181,12 @@ impl<'a> PushRun<'a> {
                     "push: client {client_id} sent mutation {} but the server expects {expected}",
                     mutation.id
                 );
-                return Ok(self.finish(registry, last_ids, true));
+                return Ok(self.finish(state, last_ids, true));
             }
-            self.apply_one(conn, mutation, index, inserts, reports)?;
+            self.apply_one(conn, mutation, index, state)?;
             last_ids.insert(client_id, mutation.id);
         }
-        Ok(self.finish(registry, last_ids, false))
+        Ok(self.finish(state, last_ids, false))
     }
 
     /// The group must be the caller's and every client must belong to it.
@@ -166,35 +206,42 @@ impl<'a> PushRun<'a> {
         conn: &mut DbConn,
         mutation: &'a PendingMutation,
         index: usize,
-        inserts: &mut PendingInserts<'a>,
-        reports: &mut [PushReport],
+        state: &mut BatchState<'a>,
     ) -> Result<(), PushFailure> {
-        let report = &mut reports[self.index];
         if self.plan.error_mode.contains(&(self.index, index)) {
-            report.errored += 1;
+            self.reject(mutation, DATABASE_REFUSED.to_string(), state);
             return Ok(());
         }
         let mutator = match &mutation.mutator {
             Ok(mutator) => mutator,
             Err(rejection) => {
-                log_rejection(mutation, rejection);
-                report.errored += 1;
+                self.reject(mutation, rejection.to_string(), state);
                 return Ok(());
             }
         };
         if mutator.reads_existing_rows() {
             // It may read a row created earlier in the batch.
-            inserts.flush(conn, reports)?;
+            state.inserts.flush(conn, &mut state.reports)?;
         }
-        match mutator.apply(conn, self.version, self.now) {
-            Ok(Effect::Insert(row)) => inserts.add(conn, row, (self.index, index), reports),
-            Ok(Effect::Written) => {
-                reports[self.index].applied += 1;
+        let ctx = MutationContext {
+            user: &self.job.caller.user_id,
+            version: self.version,
+            now: self.now,
+        };
+        match mutator.apply(conn, &mut state.book, &ctx) {
+            Ok(applied) => {
+                state.audience.add(applied.audience);
+                match applied.effect {
+                    Effect::Insert(row) => {
+                        let origin = (self.index, index);
+                        state.inserts.add(conn, row, origin, &mut state.reports)?;
+                    }
+                    Effect::Written => state.reports[self.index].applied += 1,
+                }
                 Ok(())
             }
             Err(MutatorError::Rejected(rejection)) => {
-                log_rejection(mutation, &rejection);
-                reports[self.index].errored += 1;
+                self.reject(mutation, rejection.to_string(), state);
                 Ok(())
             }
             Err(MutatorError::Database(e)) => Err(PushFailure::of_mutation(
@@ -205,33 +252,42 @@ impl<'a> PushRun<'a> {
         }
     }
 
-    /// Records the push's new lastMutationIDs (and its group) in the registry.
+    /// Consumes the mutation's id without its effect, and records why for its client.
+    fn reject(&self, mutation: &'a PendingMutation, reason: String, state: &mut BatchState<'a>) {
+        rocket::info!(
+            "push: mutation {} ({}) of client {} rejected: {reason}",
+            mutation.id,
+            mutation.name,
+            mutation.client_id
+        );
+        state.reports[self.index].errored += 1;
+        let job: &'a PushJob = self.job;
+        let group = &job.group_id;
+        let (client, id, name) = (&mutation.client_id, mutation.id, mutation.name.as_str());
+        state.rejections.add(client, id, group, name, reason);
+    }
+
+    /// Records the push's new lastMutationIDs (and its group) in the registry, and its
+    /// pusher among the streams to poke.
     fn finish(
         &self,
-        registry: &mut Registry,
+        state: &mut BatchState<'a>,
         last_ids: HashMap<&ClientId, MutationId>,
         gap: bool,
     ) -> PushEnd {
         let group_id = &self.job.group_id;
         let mut changed = false;
         for (client, last) in last_ids {
-            if last > registry.last_mutation_id(client) {
-                registry.advance(client, group_id, last);
+            if last > state.registry.last_mutation_id(client) {
+                state.registry.advance(client, group_id, last);
                 changed = true;
             }
         }
         if changed {
-            registry.touch_group(group_id, &self.job.caller.user_id);
+            let user = &self.job.caller.user_id;
+            state.registry.touch_group(group_id, user);
+            state.audience.add_user(user);
         }
         PushEnd::Done { changed, gap }
     }
-}
-
-fn log_rejection(mutation: &PendingMutation, rejection: &impl std::fmt::Display) {
-    rocket::info!(
-        "push: mutation {} ({}) of client {} rejected: {rejection}",
-        mutation.id,
-        mutation.name,
-        mutation.client_id
-    );
 }

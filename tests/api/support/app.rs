@@ -72,6 +72,11 @@ impl TestAppBuilder {
         self
     }
 
+    /// The configuration as edited so far.
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
     /// Builds and ignites the app.
     pub async fn start(self) -> TestApp {
         let client = Client::untracked(replichat::build(figment(&self.config)))

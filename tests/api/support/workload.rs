@@ -16,9 +16,10 @@ enum Step {
     Edit,
     /// Deletes the message created by mutation `k - 1`.
     Delete,
-    /// A mutator the server does not know (error mode: only the id is consumed).
+    /// A mutator the server does not know (error mode: the id is consumed, and an error
+    /// entry is written for the client's group).
     Unknown,
-    /// `createMessage` with an `order` of the wrong type (error mode).
+    /// `createMessage` with an `order` of the wrong type (error mode, likewise).
     BadArgs,
 }
 
@@ -80,6 +81,35 @@ pub fn workload_view(client: &str, n: i64) -> BTreeMap<String, Value> {
         }
     }
     view
+}
+
+/// Error entries kept per client (the newest, by mutation id).
+const KEPT_ERRORS: usize = 20;
+
+/// The error entries (`error/<client>/<k>` -> value) the refused mutations among
+/// `client`'s first `n` leave in the view of its group: the newest [`KEPT_ERRORS`].
+pub fn workload_errors(client: &str, n: i64) -> BTreeMap<String, Value> {
+    let refused: Vec<(i64, Value)> = (1..=n)
+        .filter_map(|k| {
+            let value = match step(k) {
+                Step::Unknown => {
+                    json!({"name": "bogusMutator", "message": "unknown mutator \"bogusMutator\""})
+                }
+                Step::BadArgs => json!({
+                    "name": "createMessage",
+                    "message": "invalid arguments: invalid type: string \"NaN\", expected i64",
+                }),
+                _ => return None,
+            };
+            Some((k, value))
+        })
+        .collect();
+    let skip = refused.len().saturating_sub(KEPT_ERRORS);
+    refused
+        .into_iter()
+        .skip(skip)
+        .map(|(k, value)| (format!("error/{client}/{k}"), value))
+        .collect()
 }
 
 /// Asserts that, for each of `clients`, the view holds exactly the effects of that

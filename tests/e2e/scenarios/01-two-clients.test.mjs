@@ -23,7 +23,7 @@ scenario("two clients: 20 messages from A appear in B", async (ctx) => {
   await hasMessages(b, 20);
   await drained(a);
 
-  const expected = sent.map(({ id, from, content, order }) => [id, { from, content, order }]);
+  const expected = sent.map(({ id, from, content, order }) => [id, { from, content, order, roomID: "general", author: "" }]);
   assert.deepEqual(await b.messages(), expected, "B shows A's 20 messages with identical values");
   assert.deepEqual(await a.messages(), expected, "A's confirmed view equals what it wrote");
   assert.equal(await a.pending(), 0);

@@ -27,7 +27,7 @@ for (const strategy of ["version", "reset"]) {
       await drained(client, 20_000);
     }
 
-    const expected = new Map(written.flat().map(({ id, from, content, order }) => [id, { from, content, order }]));
+    const expected = new Map(written.flat().map(({ id, from, content, order }) => [id, { from, content, order, roomID: "general", author: "" }]));
     assert.equal(expected.size, 100, "100 distinct ids were written");
     const { messages: onServer } = await serverView(server.baseURL);
     assert.equal(onServer.length, 100);

@@ -72,7 +72,7 @@ scenario("offline for 10 mutations, first push response lost: applied exactly on
     .filter(({ id }) => id !== created[1].id)
     .map(({ id, from, content, order }) => [
       id,
-      { from, content: id === created[0].id ? "offline 1, edited" : content, order },
+      { from, content: id === created[0].id ? "offline 1, edited" : content, order, roomID: "general", author: "" },
     ]);
   const view = await serverView(server.baseURL);
   assert.deepEqual(view.messages, expected, "the server holds each mutation's effect once");

@@ -39,9 +39,9 @@ for (const strategy of ["version", "reset"]) {
     await alice.rep.mutate.deleteMessage({ id: shortLived.id });
 
     const expected = [
-      [sent[0].id, { from: "alice", content: "first, edited", order: sent[0].order }],
-      [sent[2].id, { from: "alice", content: "third, edited twice", order: sent[2].order }],
-      [sent[3].id, { from: "alice", content: "original 4", order: sent[3].order }],
+      [sent[0].id, { from: "alice", content: "first, edited", order: sent[0].order, roomID: "general", author: "" }],
+      [sent[2].id, { from: "alice", content: "third, edited twice", order: sent[2].order, roomID: "general", author: "" }],
+      [sent[3].id, { from: "alice", content: "original 4", order: sent[3].order, roomID: "general", author: "" }],
     ];
     await drained(alice);
     await waitFor("bob to see the edits and deletes", async () =>
@@ -49,7 +49,7 @@ for (const strategy of ["version", "reset"]) {
     );
     assert.deepEqual(await alice.messages(), expected);
     assert.deepEqual((await serverView(server.baseURL)).messages, expected, "the server agrees");
-    assert.deepEqual(await erin.messages(), sent.map(({ id, from, content, order }) => [id, { from, content, order }]),
+    assert.deepEqual(await erin.messages(), sent.map(({ id, from, content, order }) => [id, { from, content, order, roomID: "general", author: "" }]),
       "erin still shows the old state");
 
     // erin comes back and pulls from its old cookie.

@@ -61,9 +61,33 @@ pub fn delete_message(client: &str, id: i64, message_id: &str) -> Value {
     mutation(client, id, "deleteMessage", json!({"id": message_id}))
 }
 
-/// The view value of a message: exactly `{from, content, order}`.
+/// The view value of a message in `general` by the anonymous user (authentication off):
+/// exactly `{from, content, order, roomID, author}`.
 pub fn message_value(from: &str, content: &str, order: i64) -> Value {
-    json!({"from": from, "content": content, "order": order})
+    message_value_in("general", "", from, content, order)
+}
+
+/// The view value of a message in `room` by `author`.
+pub fn message_value_in(room: &str, author: &str, from: &str, content: &str, order: i64) -> Value {
+    json!({"from": from, "content": content, "order": order, "roomID": room, "author": author})
+}
+
+/// `put room/general`: the public room every database has, owned by nobody.
+pub fn general() -> Value {
+    json!({
+        "op": "put",
+        "key": "room/general",
+        "value": {"name": "general", "visibility": "public", "owner": ""},
+    })
+}
+
+/// `put error/<client>/<id>`: the error entry of a rejected mutation.
+pub fn rejected(client: &str, id: i64, name: &str, message: &str) -> Value {
+    json!({
+        "op": "put",
+        "key": format!("error/{client}/{id}"),
+        "value": {"name": name, "message": message},
+    })
 }
 
 /// `put message/<id>` of a message created by [`create_message`].
