@@ -78,6 +78,7 @@ diesel::table! {
         deleted -> Bool,
         version -> Int8,
         deleted_at -> Nullable<Timestamp>,
+        left_version -> Nullable<Int8>,
     }
 }
 

@@ -23,6 +23,8 @@ struct Claims<'a> {
     sub: &'a str,
     exp: i64,
     iat: i64,
+    /// Marks the token as the development login's (refused once it is off).
+    dev: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     iss: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +62,7 @@ impl DevLogin {
             sub: user.as_str(),
             exp: now + TOKEN_LIFETIME_SECS,
             iat: now,
+            dev: true,
             iss: self.issuer.as_deref(),
             aud: self.audience.as_deref(),
         };
@@ -93,6 +96,14 @@ mod tests {
         let auth = Authenticator::new(&settings).unwrap_or_else(|e| panic!("{e}"));
         let caller = auth.authenticate(Some(&format!("Bearer {token}")));
         assert_eq!(caller.map(|c| c.user_id), Ok(alice));
+        // Once the development login is off, its tokens no longer count.
+        let off = Authenticator::new(&AuthSettings {
+            dev_login: false,
+            ..settings.clone()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let refused = off.authenticate(Some(&format!("Bearer {token}")));
+        assert_eq!(refused.map_err(|e| e.status.code), Err(401));
     }
 
     #[test]

@@ -11,6 +11,9 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 struct Claims {
     sub: String,
+    /// Set on tokens of the development login, which count only while it is on.
+    #[serde(default)]
+    dev: bool,
 }
 
 /// Turns an `Authorization` header into a [`Caller`].
@@ -23,6 +26,8 @@ pub enum Authenticator {
         key: Box<DecodingKey>,
         /// Algorithm, expiry and optional issuer/audience rules.
         validation: Box<Validation>,
+        /// Whether tokens of the development login are accepted (`dev_login = true`).
+        dev_tokens: bool,
     },
 }
 
@@ -73,12 +78,18 @@ impl Authenticator {
         Ok(Authenticator::Jwt {
             key: Box::new(key),
             validation: Box::new(validation),
+            dev_tokens: settings.dev_login,
         })
     }
 
     /// The caller named by `header` (the raw `Authorization` value).
     pub fn authenticate(&self, header: Option<&str>) -> Result<Caller, ApiError> {
-        let Authenticator::Jwt { key, validation } = self else {
+        let Authenticator::Jwt {
+            key,
+            validation,
+            dev_tokens,
+        } = self
+        else {
             return Ok(Caller::anonymous());
         };
         let token = header.map(bearer_token).unwrap_or_default();
@@ -87,6 +98,11 @@ impl Authenticator {
         }
         let data = decode::<Claims>(token, key, validation)
             .map_err(|e| ApiError::unauthorized(format!("invalid token: {e}")))?;
+        if data.claims.dev && !dev_tokens {
+            return Err(ApiError::unauthorized(
+                "invalid token: a development login token, and dev_login is off",
+            ));
+        }
         // The user id is stored as text: no NUL (PostgreSQL refuses it), bounded length.
         let user_id = UserId::parse(data.claims.sub).map_err(|_| {
             ApiError::unauthorized(format!(

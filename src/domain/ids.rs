@@ -166,12 +166,23 @@ argument_id!(
     MessageId
 );
 
-argument_id!(
-    /// A chat room, chosen by the client; its key is `room/<id>`.
+text_id!(
+    /// A chat room, chosen by the client; its key is `room/<id>`. It holds no `/`, so
+    /// that `member/<roomID>/<userID>` keys cannot be read two ways.
     RoomId
 );
 
 impl RoomId {
+    /// Parses a room id from mutator argument `field`: not empty, no NUL or `/`, at most
+    /// `max_chars` characters. The error names the rule.
+    pub fn parse(field: &str, id: String, max_chars: usize) -> Result<Self, String> {
+        check_text(field, &id, TextRule::required(max_chars))?;
+        if id.contains('/') {
+            return Err(format!("{field} must not contain \"/\""));
+        }
+        Ok(RoomId(id))
+    }
+
     /// The public room every database has and every message without a room goes to.
     pub const GENERAL: &'static str = "general";
 
@@ -230,5 +241,6 @@ mod tests {
         let error = RoomId::parse("roomID", "r".repeat(9), 8).err();
         assert_eq!(error.as_deref(), Some("roomID is longer than 8 characters"));
         assert!(RoomId::general().is_general());
+        assert!(RoomId::parse("roomID", "a/b".into(), 8).is_err());
     }
 }

@@ -125,6 +125,7 @@ mod tests {
             deleted: false,
             version: Version::new(3),
             deleted_at: None,
+            left_version: None,
         };
         assert_eq!(
             op(member_entry(&member)),

@@ -65,6 +65,8 @@ pub struct RoomMember {
     pub version: Version,
     /// When they left (UTC), for purging old tombstones.
     pub deleted_at: Option<NaiveDateTime>,
+    /// The version at which they last left, kept when they join again.
+    pub left_version: Option<Version>,
 }
 
 /// A membership to insert, or to make live again (upsert by room and user).

@@ -19,13 +19,17 @@ impl MemberRepo {
         rooms: &[&RoomId],
         users: &[&UserId],
     ) -> QueryResult<Vec<RoomMember>> {
+        // Both lists are bound: at most IDS_PER_QUERY ids in all per statement.
+        let half = IDS_PER_QUERY / 2;
         let mut found = Vec::new();
-        for chunk in rooms.chunks(IDS_PER_QUERY) {
-            found.extend(crate::with_conn!(conn, c => member::table
-                .filter(member::room_id.eq_any(chunk))
-                .filter(member::user_id.eq_any(users))
-                .select(RoomMember::as_select())
-                .load(c))?);
+        for room_chunk in rooms.chunks(half) {
+            for user_chunk in users.chunks(half) {
+                found.extend(crate::with_conn!(conn, c => member::table
+                    .filter(member::room_id.eq_any(room_chunk))
+                    .filter(member::user_id.eq_any(user_chunk))
+                    .select(RoomMember::as_select())
+                    .load(c))?);
+            }
         }
         Ok(found)
     }
@@ -64,6 +68,7 @@ impl MemberRepo {
                 member::deleted.eq(true),
                 member::version.eq(version),
                 member::deleted_at.eq(now),
+                member::left_version.eq(version),
             ))
             .execute(c))?;
         Ok(updated == 1)

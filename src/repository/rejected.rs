@@ -1,5 +1,6 @@
 //! Queries on `rejected_mutation`.
 
+use super::IDS_PER_QUERY;
 use crate::db::DbConn;
 use crate::domain::{ClientGroupId, ClientId, MutationId, Version};
 use crate::models::{NewRejectedMutation, RejectedMutation};
@@ -42,16 +43,20 @@ impl RejectedRepo {
         version: Version,
         now: NaiveDateTime,
     ) -> QueryResult<usize> {
-        let target = rejected::table
-            .filter(rejected::client_id.eq(client))
-            .filter(rejected::mutation_id.eq_any(ids));
-        crate::with_conn!(conn, c => diesel::update(target)
-            .set((
-                rejected::deleted.eq(true),
-                rejected::version.eq(version),
-                rejected::deleted_at.eq(now),
-            ))
-            .execute(c))
+        let mut deleted = 0;
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let target = rejected::table
+                .filter(rejected::client_id.eq(client))
+                .filter(rejected::mutation_id.eq_any(chunk));
+            deleted += crate::with_conn!(conn, c => diesel::update(target)
+                .set((
+                    rejected::deleted.eq(true),
+                    rejected::version.eq(version),
+                    rejected::deleted_at.eq(now),
+                ))
+                .execute(c))?;
+        }
+        Ok(deleted)
     }
 
     /// The rejections of `group`'s clients (tombstones included) written after

@@ -17,9 +17,6 @@ use rocket::tokio::select;
 use rocket::tokio::time::Duration;
 use rocket::{Data, Request, Responder, Shutdown, State};
 
-/// The path of the poke stream.
-const POKE_PATH: &str = "/api/replicache-poke";
-
 /// What the poke stream uses: the hub it subscribes to, the heartbeat interval and the
 /// counter of pokes sent.
 pub struct PokeStreams {
@@ -47,7 +44,8 @@ pub fn stage(hub: PokeHub, settings: &PokeSettings, pokes_sent: IntCounter) -> A
 #[derive(Debug, Default)]
 struct QueryToken(Option<String>);
 
-/// Moves the `auth` query parameter of poke requests into the request-local cache.
+/// Moves the `auth` query parameter of any request (the poke stream reads it) out of the
+/// URI into the request-local cache, before the request is logged.
 struct TokenFromQuery;
 
 #[rocket::async_trait]
@@ -60,31 +58,34 @@ impl Fairing for TokenFromQuery {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
-        if req.uri().path() != POKE_PATH {
-            return;
-        }
         let Some(query) = req.uri().query() else {
             return;
         };
         let mut token = None;
         let mut kept = Vec::new();
-        for (name, value) in query.segments() {
-            if name == "auth" {
-                token = Some(value.to_string());
-            } else {
-                kept.push(format!("{name}={value}"));
+        for segment in query.raw_segments() {
+            match segment.as_str().split_once('=') {
+                Some(("auth", value)) => {
+                    let value = rocket::http::RawStr::new(value).url_decode_lossy();
+                    token = Some(value.into_owned());
+                }
+                _ => kept.push(segment.as_str()),
             }
         }
         if token.is_none() {
             return;
         }
+        let path = req.uri().path().as_str().to_string();
         let uri = if kept.is_empty() {
-            POKE_PATH.to_string()
+            path.clone()
         } else {
-            format!("{POKE_PATH}?{}", kept.join("&"))
+            format!("{path}?{}", kept.join("&"))
         };
-        if let Ok(uri) = Origin::parse_owned(uri) {
-            req.set_uri(uri);
+        // The kept segments are as the client sent them (still encoded), so this parses;
+        // should it not, the bare path still carries no token.
+        match Origin::parse_owned(uri).or_else(|_| Origin::parse_owned(path)) {
+            Ok(uri) => req.set_uri(uri),
+            Err(_) => return,
         }
         req.local_cache(|| QueryToken(token));
     }

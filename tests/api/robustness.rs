@@ -208,3 +208,18 @@ on_both_databases!(a_reset_whose_commit_fails_leaves_no_view_behind, |app| {
     let messages = pulled["patch"].as_array().map_or(0, Vec::len) - 2;
     assert_eq!(messages as i64, sent, "every message at version 50");
 });
+
+on_both_databases!(
+    a_mutator_name_the_database_cannot_store_breaks_no_batch,
+    |app| {
+        // PostgreSQL refuses NUL in text: the error entry stores a replacement instead,
+        // so the push (and any push combined with it) goes through.
+        let odd = mutation("c1", 1, "no\u{0}such", json!({}));
+        app.push_ok("g1", vec![odd, create_message("c1", 2, "m1", "after", 1)])
+            .await;
+        let view = ClientView::from_response(&app.pull_ok("g1", json!(null)).await);
+        assert_eq!(view.data["error/c1/1"]["name"], "no\u{FFFD}such");
+        assert!(view.data.contains_key("message/m1"));
+        assert_eq!(view.lmids.get("c1").copied(), Some(2));
+    }
+);

@@ -529,3 +529,93 @@ on_both_databases!(
         });
     }
 );
+
+on_both_databases!(
+    a_first_join_names_no_deleted_entries_and_a_return_is_a_reset,
+    config = with_users,
+    |app| {
+        let (mut alice, mut bob) = (User::new("alice"), User::new("bob"));
+        let mut carol = User::new("carol");
+        bob.pull(&app).await;
+        carol.pull(&app).await;
+        let (bob_cookie, carol_cookie) = (bob.view.cookie.clone(), carol.view.cookie.clone());
+        // After both cookies: a room, a member who leaves, a message deleted.
+        alice.run(&app, "createRoom", room("x", "private")).await;
+        alice.run(&app, "addMember", membership("x", "dan")).await;
+        alice
+            .run(
+                &app,
+                "createMessage",
+                message("gone", "x", "deleted soon", 1),
+            )
+            .await;
+        alice
+            .run(&app, "deleteMessage", json!({"id": "gone"}))
+            .await;
+        alice
+            .run(&app, "removeMember", membership("x", "dan"))
+            .await;
+        alice.run(&app, "addMember", membership("x", "bob")).await;
+        let answer = bob.pull_from(&app, bob_cookie).await;
+        let keys = patch_keys(&answer);
+        assert!(keys.contains(&"room/x".to_string()), "{answer}");
+        for hidden in ["message/gone", "member/x/dan"] {
+            assert!(
+                !keys.contains(&hidden.to_string()),
+                "a first join names {hidden}: {answer}"
+            );
+        }
+        // Carol joins an older room for the first time: its history, no dels either.
+        alice.run(&app, "addMember", membership("x", "carol")).await;
+        let answer = carol.pull_from(&app, carol_cookie).await;
+        assert!(
+            !patch_keys(&answer).contains(&"member/x/dan".to_string()),
+            "{answer}"
+        );
+        // Bob leaves and comes back: his next pull from before is a reset.
+        bob.pull(&app).await;
+        let before = bob.view.cookie.clone();
+        bob.run(&app, "removeMember", membership("x", "bob")).await;
+        alice.run(&app, "addMember", membership("x", "bob")).await;
+        let answer = bob.pull_from(&app, before).await;
+        assert_eq!(answer["patch"][0], json!({"op": "clear"}), "{answer}");
+    }
+);
+
+on_both_databases!(
+    refusals_tell_outsiders_nothing_of_private_rooms,
+    config = with_users,
+    |app| {
+        let (mut alice, _bob, mut carol) = three_users(&app).await;
+        let ids = [
+            carol
+                .run(&app, "removeMember", membership("r1", "alice"))
+                .await,
+            carol
+                .run(&app, "renameRoom", json!({"id": "r1", "name": "mine"}))
+                .await,
+            carol.run(&app, "deleteRoom", json!({"id": "r1"})).await,
+            carol
+                .run(&app, "updateMessage", json!({"id": "m1", "content": "x"}))
+                .await,
+        ];
+        carol.pull(&app).await;
+        let reasons: Vec<&Value> = ids
+            .iter()
+            .map(|id| &carol.view.data[&format!("error/{}/{id}", carol.client)]["message"])
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "not a member of room r1",
+                "not a member of room r1",
+                "not a member of room r1",
+                "message m1 does not exist"
+            ]
+        );
+        let slash = alice.run(&app, "createRoom", room("a/b", "private")).await;
+        alice.pull(&app).await;
+        let error = &alice.view.data[&format!("error/{}/{slash}", alice.client)];
+        assert_eq!(error["message"], "id must not contain \"/\"");
+    }
+);

@@ -4,7 +4,7 @@
 import { Replicache } from "replicache";
 import { element } from "./dom";
 import { startChat } from "./chat";
-import { indexes, mutators, setCurrentUser, type Mutators } from "./mutators";
+import { indexes, mutatorsFor, type Mutators } from "./mutators";
 import { subscribeToPokes } from "./poke";
 import { logIn, loginOffered, logOut, storedLogin, type Session } from "./session";
 
@@ -30,7 +30,6 @@ function showLogin() {
 /** Opens Replicache as `session`'s user and starts the chat. */
 function open(session: Session) {
   const user = session?.user ?? "";
-  setCurrentUser(user);
   if (session !== null) {
     const badge = element<HTMLSpanElement>("user");
     badge.textContent = session.user;
@@ -48,7 +47,7 @@ function open(session: Session) {
     pushURL: "/api/replicache-push",
     pullURL: "/api/replicache-pull",
     auth: session === null ? "" : `Bearer ${session.token}`,
-    mutators,
+    mutators: mutatorsFor(user),
     indexes,
     logLevel: "error",
   });

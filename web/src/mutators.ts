@@ -95,16 +95,6 @@ export function memberKey(roomID: string, userID: string): string {
   return `${MEMBER_PREFIX}${roomID}/${userID}`;
 }
 
-// The user the server knows this page as: the login's user id, or "" when the server
-// runs without authentication. Mutators stamp it as a message's author and a room's
-// owner, as the server does.
-let currentUser = "";
-
-/** Sets the user the mutators act as. */
-export function setCurrentUser(user: string) {
-  currentUser = user;
-}
-
 function isMessage(value: unknown): value is Message {
   if (typeof value !== "object" || value === null) {
     return false;
@@ -134,89 +124,98 @@ async function canRead(tx: ReadTransaction, roomID: string, user: string): Promi
   return room.visibility === "public" || (await tx.has(memberKey(roomID, user)));
 }
 
-/** The registered mutators; their names are the server's. */
-export const mutators = {
-  async createMessage(tx: WriteTransaction, args: CreateMessageArgs) {
-    const { id, from, content, order } = args;
-    const roomID = args.roomID ?? GENERAL;
-    const key = messageKey(id);
-    if ((await tx.has(key)) || !(await canRead(tx, roomID, currentUser))) {
-      return;
-    }
-    await tx.set(key, { from, content, order, roomID, author: currentUser });
-  },
-
-  async updateMessage(tx: WriteTransaction, args: UpdateMessageArgs) {
-    const current = await tx.get(messageKey(args.id));
-    if (!isMessage(current) || current.author !== currentUser) {
-      return;
-    }
-    await tx.set(messageKey(args.id), { ...current, content: args.content });
-  },
-
-  async deleteMessage(tx: WriteTransaction, args: DeleteMessageArgs) {
-    const current = await tx.get(messageKey(args.id));
-    if (!isMessage(current)) {
-      return;
-    }
-    const room = await tx.get(roomKey(current.roomID ?? GENERAL));
-    const owner = isRoom(room) && room.owner === currentUser;
-    if (current.author === currentUser || owner) {
-      await tx.del(messageKey(args.id));
-    }
-  },
-
-  async createRoom(tx: WriteTransaction, args: CreateRoomArgs) {
-    const visibility = args.visibility ?? "private";
-    if (await tx.has(roomKey(args.id))) {
-      return;
-    }
-    await tx.set(roomKey(args.id), { name: args.name, visibility, owner: currentUser });
-    if (visibility === "private") {
-      await tx.set(memberKey(args.id, currentUser), { role: "owner" });
-    }
-  },
-
-  async renameRoom(tx: WriteTransaction, args: RenameRoomArgs) {
-    const room = await tx.get(roomKey(args.id));
-    if (isRoom(room) && room.owner === currentUser) {
-      await tx.set(roomKey(args.id), { ...room, name: args.name });
-    }
-  },
-
-  async deleteRoom(tx: WriteTransaction, args: DeleteRoomArgs) {
-    const room = await tx.get(roomKey(args.id));
-    if (args.id !== GENERAL && isRoom(room) && room.owner === currentUser) {
-      await tx.del(roomKey(args.id));
-    }
-  },
-
-  async addMember(tx: WriteTransaction, args: MembershipArgs) {
-    const room = await tx.get(roomKey(args.roomID));
-    if (isRoom(room) && room.visibility === "private" && (await canRead(tx, args.roomID, currentUser))) {
-      if (!(await tx.has(memberKey(args.roomID, args.userID)))) {
-        await tx.set(memberKey(args.roomID, args.userID), { role: "member" });
+/**
+ * The mutators of `currentUser` (the user the server knows the page as: the login's user
+ * id, or "" without authentication), who is stamped as a message's author and a room's
+ * owner, as the server does. Their names are the server's.
+ */
+export function mutatorsFor(currentUser: string) {
+  return {
+    async createMessage(tx: WriteTransaction, args: CreateMessageArgs) {
+      const { id, from, content, order } = args;
+      const roomID = args.roomID ?? GENERAL;
+      const key = messageKey(id);
+      if ((await tx.has(key)) || !(await canRead(tx, roomID, currentUser))) {
+        return;
       }
-    }
-  },
+      await tx.set(key, { from, content, order, roomID, author: currentUser });
+    },
 
-  async removeMember(tx: WriteTransaction, args: MembershipArgs) {
-    const room = await tx.get(roomKey(args.roomID));
-    if (!isRoom(room) || room.owner === args.userID) {
-      return;
-    }
-    if (room.owner !== currentUser && args.userID !== currentUser) {
-      return;
-    }
-    await tx.del(memberKey(args.roomID, args.userID));
-    if (args.userID === currentUser) {
-      await tx.del(roomKey(args.roomID)); // left: the room is no longer ours to read
-    }
-  },
-};
+    async updateMessage(tx: WriteTransaction, args: UpdateMessageArgs) {
+      const current = await tx.get(messageKey(args.id));
+      if (!isMessage(current) || current.author !== currentUser) {
+        return;
+      }
+      await tx.set(messageKey(args.id), { ...current, content: args.content });
+    },
+
+    async deleteMessage(tx: WriteTransaction, args: DeleteMessageArgs) {
+      const current = await tx.get(messageKey(args.id));
+      if (!isMessage(current)) {
+        return;
+      }
+      const room = await tx.get(roomKey(current.roomID ?? GENERAL));
+      const owner = isRoom(room) && room.owner === currentUser;
+      if (current.author === currentUser || owner) {
+        await tx.del(messageKey(args.id));
+      }
+    },
+
+    async createRoom(tx: WriteTransaction, args: CreateRoomArgs) {
+      const visibility = args.visibility ?? "private";
+      if (await tx.has(roomKey(args.id))) {
+        return;
+      }
+      await tx.set(roomKey(args.id), { name: args.name, visibility, owner: currentUser });
+      if (visibility === "private") {
+        await tx.set(memberKey(args.id, currentUser), { role: "owner" });
+      }
+    },
+
+    async renameRoom(tx: WriteTransaction, args: RenameRoomArgs) {
+      const room = await tx.get(roomKey(args.id));
+      if (isRoom(room) && room.owner === currentUser) {
+        await tx.set(roomKey(args.id), { ...room, name: args.name });
+      }
+    },
+
+    async deleteRoom(tx: WriteTransaction, args: DeleteRoomArgs) {
+      const room = await tx.get(roomKey(args.id));
+      if (args.id !== GENERAL && isRoom(room) && room.owner === currentUser) {
+        await tx.del(roomKey(args.id));
+      }
+    },
+
+    async addMember(tx: WriteTransaction, args: MembershipArgs) {
+      const room = await tx.get(roomKey(args.roomID));
+      if (isRoom(room) && room.visibility === "private" && (await canRead(tx, args.roomID, currentUser))) {
+        if (!(await tx.has(memberKey(args.roomID, args.userID)))) {
+          await tx.set(memberKey(args.roomID, args.userID), { role: "member" });
+        }
+      }
+    },
+
+    async removeMember(tx: WriteTransaction, args: MembershipArgs) {
+      const room = await tx.get(roomKey(args.roomID));
+      if (!isRoom(room) || room.owner === args.userID) {
+        return;
+      }
+      if (room.owner !== currentUser && args.userID !== currentUser) {
+        return;
+      }
+      await tx.del(memberKey(args.roomID, args.userID));
+      if (args.userID === currentUser) {
+        await tx.del(roomKey(args.roomID)); // left: the room is no longer ours to read
+      }
+    },
+  };
+}
+
+/** The mutators of a page without a login (the anonymous user `""`). */
+export const mutators = mutatorsFor("");
 
 /** The mutator set's type, for `Replicache<Mutators>`. */
-export type Mutators = typeof mutators;
+export type Mutators = ReturnType<typeof mutatorsFor>;
 
 /** Every message with its id, ordered by `order` (ties broken by id). */
 export async function listMessages(tx: ReadTransaction): Promise<Array<[string, Message]>> {

@@ -56,7 +56,8 @@ export function renderRoomList(state: ChatState) {
       li.classList.toggle("private", room.visibility === "private");
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = room.visibility === "private" ? `🔒 ${room.name}` : `# ${room.name}`;
+      button.textContent = room.visibility === "private" ? room.name : `# ${room.name}`;
+      button.title = room.visibility === "private" ? "private room" : "public room";
       button.setAttribute("aria-current", id === state.current ? "true" : "false");
       button.addEventListener("click", () => state.select(id));
       li.append(button);

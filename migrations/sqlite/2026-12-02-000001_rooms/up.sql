@@ -19,6 +19,8 @@ CREATE TABLE room (
 CREATE INDEX room_version_idx ON room (version);
 
 -- Members of private rooms (public rooms have none); the owner is one, role 'owner'.
+-- left_version: the version at which the user last left (or was removed), kept when
+-- they join again, so a pull can tell a first join from a return.
 CREATE TABLE room_member (
     room_id TEXT NOT NULL REFERENCES room (id),
     user_id TEXT NOT NULL,
@@ -27,6 +29,7 @@ CREATE TABLE room_member (
     deleted BOOLEAN NOT NULL,
     version BIGINT NOT NULL,
     deleted_at TIMESTAMP,
+    left_version BIGINT,
     PRIMARY KEY (room_id, user_id)
 );
 CREATE INDEX room_member_user_version_idx ON room_member (user_id, version);

@@ -189,6 +189,7 @@ pub(super) fn add_member<'m>(at: &mut At<'_, 'm>, room: &RoomId, user: &UserId) 
 pub(super) fn remove_member<'m>(at: &mut At<'_, 'm>, room: &RoomId, user: &UserId) -> Outcome<'m> {
     let (conn, book, ctx) = (&mut *at.conn, &mut *at.book, at.ctx);
     let owner = private_room(book, room)?.owner;
+    readable(book, room, ctx)?;
     if &owner == user {
         return reject(format!(
             "the owner cannot leave room {room}: delete it instead"
@@ -231,7 +232,11 @@ fn owned(
 ) -> Result<(), MutatorError> {
     match book.room(id) {
         Some(room) if !room.deleted && &room.owner == ctx.user => Ok(()),
-        Some(room) if !room.deleted => reject(format!("only the owner may {action} room {id}")),
+        // Who owns a room is only for its readers to know.
+        Some(room) if !room.deleted && book.can_read(id, ctx.user) => {
+            reject(format!("only the owner may {action} room {id}"))
+        }
+        Some(room) if !room.deleted => reject(format!("not a member of room {id}")),
         _ => reject(format!("room {id} does not exist")),
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! Rooms, memberships and messages are versioned and soft-deleted, so the rows written
 //! after the cookie tell which rooms the user may have joined or lost since:
-//! - a room the user can read now but maybe not then (created since, or their
-//!   membership written since) is sent whole: its live entries and its tombstones
-//!   written since (a `del` of a key the client never had is harmless);
+//! - a room the user can read now but could not then (created since, or joined for the
+//!   first time since) is sent whole: its live entries (no `del`s, which would name
+//!   entries the user never saw); a room they left and rejoined since makes the pull a
+//!   full reset (below), for what their view still holds of it is unknown;
 //! - a room the user may have read then but cannot now (deleted since, or their
 //!   membership ended since) makes the pull a full reset: `clear` and the view, which
 //!   cannot leak what they never saw;
@@ -58,9 +59,7 @@ pub(super) fn changes_since(
     }
     if !joined.is_empty() {
         let live = read_rooms(conn, Rooms::Only(&joined), ViewRead::AllLive)?;
-        let since = read_rooms(conn, Rooms::Only(&joined), ViewRead::ChangedSince(from))?;
-        let gone = since.into_iter().filter(|e| !e.entry.is_live());
-        entries.extend(live.into_iter().chain(gone).map(|e| e.entry));
+        entries.extend(live.into_iter().map(|e| e.entry));
     }
     entries.extend(read_group(conn, scope.group, from)?);
     Ok(Some(PullPayload {
@@ -93,6 +92,12 @@ fn access_since(
     let mut named: BTreeSet<&RoomId> = BTreeSet::new();
     for row in &mine {
         named.insert(&row.room_id);
+        let returned = row.left_version.is_some_and(|left| left > from);
+        if is_readable(&row.room_id) && returned {
+            // Left and came back since the cookie: what the view still holds of the
+            // room is unknown, so reset.
+            return Ok(AccessSince::Lost);
+        }
         if is_readable(&row.room_id) {
             joined.insert(row.room_id.clone());
         } else if changed

@@ -13,12 +13,32 @@ use std::collections::BTreeSet;
 /// The newest rejections kept per client.
 pub const KEPT_PER_CLIENT: usize = 20;
 
+/// Longest mutator name stored, in characters (a name is the client's text).
+const MAX_NAME_CHARS: usize = 128;
+
+/// Longest reason stored, in characters (reasons may quote the client's arguments).
+const MAX_REASON_CHARS: usize = 500;
+
+/// `text` as it can be stored and shown: NUL characters (which PostgreSQL refuses)
+/// replaced, at most `max` characters.
+fn storable(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c == '\0' { '\u{FFFD}' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// One rejection waiting to be written.
 struct Pending<'a> {
     client: &'a ClientId,
     id: MutationId,
     group: &'a ClientGroupId,
-    name: &'a str,
+    name: String,
     reason: String,
 }
 
@@ -42,8 +62,8 @@ impl<'a> Rejections<'a> {
             client,
             id,
             group,
-            name,
-            reason,
+            name: storable(name, MAX_NAME_CHARS),
+            reason: storable(&reason, MAX_REASON_CHARS),
         });
     }
 
@@ -65,7 +85,7 @@ impl<'a> Rejections<'a> {
                 client_id: p.client,
                 mutation_id: p.id,
                 client_group_id: p.group,
-                name: p.name,
+                name: &p.name,
                 reason: &p.reason,
                 created_at: now,
                 deleted: false,
@@ -81,5 +101,17 @@ impl<'a> Rejections<'a> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_text_has_no_nul_and_a_bound() {
+        assert_eq!(storable("a\0b", 10), "a\u{FFFD}b");
+        assert_eq!(storable("abcdef", 3), "abc…");
+        assert_eq!(storable("abc", 3), "abc");
     }
 }

@@ -11,6 +11,7 @@ use crate::dto::{member_entry, message_entry, rejection_entry, room_entry, ViewE
 use crate::models::{Message, Room, RoomMember};
 use crate::repository::{MemberRepo, MessageRepo, RejectedRepo, RoomRepo};
 use diesel::result::QueryResult;
+use std::collections::HashSet;
 
 /// A table whose rows are entries of rooms.
 pub struct TableKind<R: 'static> {
@@ -100,8 +101,9 @@ fn live_rooms_in(conn: &mut DbConn, ids: &[&RoomId]) -> QueryResult<Vec<Room>> {
 
 /// Few rooms change between two pulls: read those, through the version index.
 fn rooms_changed_in(conn: &mut DbConn, ids: &[&RoomId], v: Version) -> QueryResult<Vec<Room>> {
+    let wanted: HashSet<&RoomId> = ids.iter().copied().collect();
     let mut rows = RoomRepo::changed_since(conn, v)?;
-    rows.retain(|row| ids.contains(&&row.id));
+    rows.retain(|row| wanted.contains(&row.id));
     Ok(rows)
 }
 

@@ -7,7 +7,9 @@ use super::ProcDb;
 use crate::on_postgres;
 use crate::support::http::{EventStream, StreamEnd};
 use crate::support::process::{ServerProcess, STARTUP};
-use replichat_test_support::bodies::create_message;
+use crate::support::users::{token, with_users};
+use replichat_test_support::bodies::{create_message, mutation, push_body};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// The bound from a push's acknowledgement to the poke on another replica.
@@ -84,5 +86,46 @@ fn poke_listener_reconnects_within_1s_after_each_of_six_connection_drops() {
     }
     let mut streams = vec![("A", server.http.subscribe())];
     push_and_expect_pokes(&server, 1, &mut streams);
+}
+}
+
+on_postgres! {
+/// docs/rooms.md item 46 across processes: a message in a private room, pushed to one
+/// process, pokes its members' streams on the others and no other user's stream.
+fn item_46_targeted_pokes_cross_processes() {
+    let database = ProcDb::postgres("targeted_pokes_across_processes");
+    database.migrate();
+    let servers: Vec<ServerProcess> = ["A", "B", "C"]
+        .into_iter()
+        .map(|label| ServerProcess::builder(label, &database.url).configure(with_users).start())
+        .collect();
+    database.wait_for_listeners(3, STARTUP);
+    let push = |server: &ServerProcess, user: &str, id: i64, name: &str, args: serde_json::Value| {
+        let body = push_body(&format!("{user}-g"), vec![mutation(&format!("{user}-c"), id, name, args)]);
+        let bearer = format!("Bearer {}", token(user));
+        let answer = server.http.post_json_as(Some(&bearer), "/api/replicache-push", &body);
+        assert!(answer.expect("push answered").is_push_ok());
+    };
+    push(&servers[0], "alice", 1, "createRoom", json!({"id": "r1", "name": "r1"}));
+    push(&servers[0], "alice", 2, "addMember", json!({"roomID": "r1", "userID": "bob"}));
+    // Bob listens on B, Carol on C; Alice posts in r1 through A.
+    let mut bob = servers[1].http.subscribe_as(&token("bob"));
+    let mut carol = servers[2].http.subscribe_as(&token("carol"));
+    for stream in [&mut bob, &mut carol] {
+        stream.drain(Duration::from_millis(300));
+    }
+    let message = json!({"id": "m1", "from": "a", "content": "secret", "order": 1, "roomID": "r1"});
+    push(&servers[0], "alice", 3, "createMessage", message);
+    assert_eq!(bob.next_data(WITHIN).as_deref(), Ok("poke"), "bob, a member, is poked on B");
+    assert_eq!(
+        carol.next_data(Duration::from_millis(500)).err(),
+        Some(StreamEnd::Quiet),
+        "carol is not a member: no poke on C"
+    );
+    // A message in general reaches both.
+    let public = json!({"id": "m2", "from": "a", "content": "hi all", "order": 2});
+    push(&servers[0], "alice", 4, "createMessage", public);
+    assert_eq!(bob.next_data(WITHIN).as_deref(), Ok("poke"));
+    assert_eq!(carol.next_data(WITHIN).as_deref(), Ok("poke"));
 }
 }

@@ -72,10 +72,23 @@ impl Http {
 
     /// `POST path` with a JSON body.
     pub fn post_json(&self, path: &str, body: &Value) -> Result<Answer, Transport> {
-        let request = self
+        self.post_json_as(None, path, body)
+    }
+
+    /// `POST path` with a JSON body and, when given, an `Authorization` header.
+    pub fn post_json_as(
+        &self,
+        authorization: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> Result<Answer, Transport> {
+        let mut request = self
             .agent
             .post(self.url(path))
             .header("Content-Type", "application/json");
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
         read_answer(request.send(body.to_string())?)
     }
 
@@ -108,8 +121,17 @@ impl Http {
 
     /// Opens the poke stream and reads its opening comment.
     pub fn subscribe(&self) -> EventStream {
+        self.subscribe_at("/api/replicache-poke")
+    }
+
+    /// Opens the poke stream of the user whose token is `token` (in `?auth=`).
+    pub fn subscribe_as(&self, token: &str) -> EventStream {
+        self.subscribe_at(&format!("/api/replicache-poke?auth={token}"))
+    }
+
+    fn subscribe_at(&self, path: &str) -> EventStream {
         let response = agent(None)
-            .get(self.url("/api/replicache-poke"))
+            .get(self.url(path))
             .call()
             .expect("poke stream opens");
         assert_eq!(response.status().as_u16(), 200, "poke stream status");

@@ -5,7 +5,7 @@ import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Replicache } from "replicache";
-import { listMessages, mutators } from "./mutators.mjs";
+import { indexes, listMessages, mutatorsFor } from "./mutators.mjs";
 import { Link, realFetch, register, unregister } from "./network.mjs";
 import { artifactDir } from "./paths.mjs";
 import { openEventStream } from "./sse.mjs";
@@ -27,8 +27,10 @@ export class ChatClient {
    * @param {string} o.label     name in logs and message ids
    * @param {boolean} [o.poke]   subscribe to /api/replicache-poke (default true)
    * @param {number|null} [o.pullInterval] background pull interval (default: none)
+   * @param {{user: string, token: string}|null} [o.login] a JWT user (default: anonymous)
    */
-  constructor({ baseURL, label, poke = true, pullInterval = null }) {
+  constructor({ baseURL, label, poke = true, pullInterval = null, login = null }) {
+    this.login = login;
     this.baseURL = baseURL;
     this.label = label;
     this.link = new Link(label);
@@ -46,7 +48,9 @@ export class ChatClient {
       kvStore: "mem",
       pushURL: `${baseURL}/api/replicache-push`,
       pullURL: `${baseURL}/api/replicache-pull`,
-      mutators,
+      mutators: mutatorsFor(login?.user ?? ""),
+      indexes,
+      auth: login ? `Bearer ${login.token}` : "",
       pullInterval,
       // Keep the retry backoff short so a client that comes back online catches up fast.
       requestOptions: { maxDelayMs: 1000 },
@@ -86,7 +90,8 @@ export class ChatClient {
   }
 
   #subscribe() {
-    const url = `${this.baseURL}/api/replicache-poke`;
+    const auth = this.login ? `?auth=${encodeURIComponent(this.login.token)}` : "";
+    const url = `${this.baseURL}/api/replicache-poke${auth}`;
     this.stream = openEventStream(url, {
       fetchImpl: realFetch,
       onOpen: () => {

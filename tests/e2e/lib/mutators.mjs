@@ -14,8 +14,16 @@ const { code } = await transform(await readFile(source, "utf8"), {
 });
 const module = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
 
-/** createMessage, updateMessage, deleteMessage as the page registers them. */
+/** The mutators as the page registers them without a login. */
 export const mutators = module.mutators;
+/** `(user) => mutators` as the page registers them for a logged-in user. */
+export const mutatorsFor = module.mutatorsFor;
+/** The page's Replicache indexes (messages by room). */
+export const indexes = module.indexes;
+/** `(tx) => [[roomID, room], ...]`, general first. */
+export const listRooms = module.listRooms;
+/** `(tx, roomID) => [[id, message], ...]` of one room, in order. */
+export const listRoomMessages = module.listRoomMessages;
 /** `(tx) => [[id, {from, content, order}], ...]` ordered by order, then id. */
 export const listMessages = module.listMessages;
 /** `message/<id>` */
