@@ -10,9 +10,14 @@ use rocket::http::ContentType;
 fuzz_target!(|body: &[u8]| {
     App::with(|app| {
         app.reset();
-        checks::push_answer(&app.post(Server::Version, PUSH, Some(ContentType::JSON), body));
-        for server in [Server::Version, Server::Reset] {
-            let answer = app.post(server, PULL, Some(ContentType::JSON), body);
+        let json = Some(ContentType::JSON);
+        checks::push_answer(&app.post(Server::TUTORIAL, PUSH, json.clone(), None, body));
+        for reset in [false, true] {
+            let server = Server {
+                reset,
+                users: false,
+            };
+            let answer = app.post(server, PULL, json.clone(), None, body);
             if let Some(response) = checks::pull_answer(&answer) {
                 let request = checks::decoded_pull_request(body);
                 checks::cookie_progress(&request.cookie, &response);

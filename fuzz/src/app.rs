@@ -1,12 +1,14 @@
-//! The application under test: two instances (one per pull strategy) over one scratch
-//! database, built once per process and driven through Rocket's blocking client.
+//! The application under test: four instances over one scratch database (each pull
+//! strategy, with authentication off and with JWT users), built once per process and
+//! driven through Rocket's blocking client.
 
+use replichat::auth::AuthMode;
 use replichat::config::AppConfig;
 use replichat::service::{MutationLimits, PullStrategy};
 use replichat_test_support::config::{figment, test_config};
 use replichat_test_support::database::{Db, DirectConn, TestDb, PG_ENV};
 use rocket::data::ByteUnit;
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::local::blocking::Client;
 use std::sync::{Mutex, PoisonError};
 
@@ -30,13 +32,27 @@ const RESET_SQL: &str = "DELETE FROM message; DELETE FROM replicache_client; \
     UPDATE room SET version = 1, created_version = 1, name = 'general', deleted = FALSE; \
     UPDATE replicache_server SET version = 1, tombstone_horizon = 0, access_version = 1";
 
+/// The users the instances with authentication know, with tokens from their
+/// development login.
+pub const USERS: [&str; 3] = ["u0", "u1", "u2"];
+/// The HS256 secret of the instances with users.
+const SECRET: &str = "fuzz-secret";
+
 /// Which instance answers a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Server {
-    /// `pull_strategy = "version"` (incremental pulls).
-    Version,
-    /// `pull_strategy = "reset"` (full views).
-    Reset,
+pub struct Server {
+    /// `pull_strategy = "reset"` (full views) instead of `"version"` (incremental pulls).
+    pub reset: bool,
+    /// `auth = "jwt"` (the users of [`USERS`]) instead of `"none"`.
+    pub users: bool,
+}
+
+impl Server {
+    /// The tutorial's setup: incremental pulls, no authentication.
+    pub const TUTORIAL: Server = Server {
+        reset: false,
+        users: false,
+    };
 }
 
 /// A response read to the end.
@@ -53,8 +69,10 @@ pub struct Answer {
 /// The two instances of the application, and a connection of the harness's own to
 /// their database.
 pub struct App {
-    version: Client,
-    reset: Client,
+    /// Indexed by [`App::index`].
+    instances: [Client; 4],
+    /// A token per user of [`USERS`].
+    tokens: Vec<String>,
     direct: Mutex<DirectConn>,
 }
 
@@ -97,15 +115,33 @@ impl App {
         unsafe {
             atexit(drop_scratch);
         }
-        let start = |strategy: PullStrategy| {
-            Client::untracked(replichat::build(figment(&config(&url, strategy))))
-                .unwrap_or_else(|e| panic!("the {strategy:?} instance does not start: {e}"))
+        let start = |server: Server| {
+            Client::untracked(replichat::build(figment(&config(&url, server))))
+                .unwrap_or_else(|e| panic!("the instance {server:?} does not start: {e}"))
         };
+        let instances =
+            [false, true].map(|users| [false, true].map(|reset| start(Server { reset, users })));
+        let [tutorial, with_users] = instances;
+        let tokens = USERS
+            .iter()
+            .map(|user| dev_login(&with_users[0], user))
+            .collect();
+        let [version, reset] = tutorial;
+        let [users_version, users_reset] = with_users;
         App {
-            version: start(PullStrategy::Version),
-            reset: start(PullStrategy::Reset),
+            instances: [version, reset, users_version, users_reset],
+            tokens,
             direct: Mutex::new(DirectConn::open(db, &url)),
         }
+    }
+
+    fn index(server: Server) -> usize {
+        usize::from(server.users) * 2 + usize::from(server.reset)
+    }
+
+    /// The token of user `USERS[user % USERS.len()]`.
+    pub fn token(&self, user: u8) -> &str {
+        &self.tokens[usize::from(user) % self.tokens.len()]
     }
 
     /// Empties the database before an input. Every input thus starts at version 1 with
@@ -118,23 +154,29 @@ impl App {
         direct.execute(&format!("BEGIN; {RESET_SQL}; COMMIT"));
     }
 
-    /// POSTs `body` to `path` on `server`, with `content_type` when given.
+    /// POSTs `body` to `path` on `server`, with `content_type` and `authorization`
+    /// when given. Only the instances with users may answer 401.
     pub fn post(
         &self,
         server: Server,
         path: &str,
         content_type: Option<ContentType>,
+        authorization: Option<String>,
         body: &[u8],
     ) -> Answer {
-        let client = match server {
-            Server::Version => &self.version,
-            Server::Reset => &self.reset,
-        };
+        let client = &self.instances[Self::index(server)];
         let mut request = client.post(path.to_string()).body(body);
         if let Some(content_type) = content_type {
             request = request.header(content_type);
         }
+        if let Some(authorization) = authorization {
+            request = request.header(Header::new("Authorization", authorization));
+        }
         let response = request.dispatch();
+        assert!(
+            server.users || response.status() != Status::Unauthorized,
+            "401 with authentication off"
+        );
         Answer {
             status: response.status(),
             content_type: response.content_type(),
@@ -143,11 +185,37 @@ impl App {
     }
 }
 
-/// The configuration of one instance: quiet, no background sweeper, small limits.
-/// Starts from the defaults, not from `Rocket.toml` or the environment.
-fn config(url: &str, strategy: PullStrategy) -> AppConfig {
+/// A token for `user` from the instance's development login.
+fn dev_login(client: &Client, user: &str) -> String {
+    let body = format!("{{\"user\":\"{user}\"}}");
+    let response = client
+        .post("/api/dev-login")
+        .header(ContentType::JSON)
+        .body(body)
+        .dispatch();
+    let answer: serde_json::Value =
+        serde_json::from_slice(&response.into_bytes().unwrap_or_default()).unwrap_or_default();
+    match answer["token"].as_str() {
+        Some(token) => format!("Bearer {token}"),
+        None => panic!("the development login gave no token for {user}: {answer}"),
+    }
+}
+
+/// The configuration of one instance: quiet, no background sweeper, small limits;
+/// the instances with users sign their development logins with [`SECRET`]. Starts
+/// from the defaults, not from `Rocket.toml` or the environment.
+fn config(url: &str, server: Server) -> AppConfig {
     let mut config = test_config(url);
-    config.protocol.pull_strategy = strategy;
+    config.protocol.pull_strategy = if server.reset {
+        PullStrategy::Reset
+    } else {
+        PullStrategy::Version
+    };
+    if server.users {
+        config.auth.auth = AuthMode::Jwt;
+        config.auth.jwt_secret = SECRET.into();
+        config.auth.dev_login = true;
+    }
     config.logging.request_log = false;
     config.database.pool_size = 2;
     config.gc.gc_interval_secs = 0;

@@ -2,20 +2,22 @@
 //! `{"error": kind, "message": text}` JSON; successful answers as the protocol's JSON.
 //! Every check panics on a violation, which libFuzzer reports as a crash.
 
-use crate::app::Answer;
-use replichat_test_support::view::{assert_pull_response_shape, compare_cookies};
+use crate::app::{Answer, USERS};
 use replichat::domain::js_number::{MAX_RAISED_VERSION, MAX_SAFE_INTEGER};
 use replichat::domain::Version;
 use replichat::dto::{replace_lone_surrogates, smallest_cookie_above, PullRequest};
+use replichat_test_support::view::{assert_pull_response_shape, compare_cookies};
 use rocket::http::{ContentType, Status};
 use serde_json::Value;
 use std::cmp::Ordering;
 
-
-/// The HTTP errors a push or pull may answer with authentication off: a malformed
-/// body (400), a client registered in another group (403), an oversized body (413).
-const EXPECTED_ERRORS: [Status; 3] = [
+/// The HTTP errors a push or pull may answer: a malformed body (400), a missing or
+/// invalid token (401, only with authentication on: [`crate::app::App::post`] checks
+/// that), a group of another user or a client registered in another group (403), an
+/// oversized body (413).
+const EXPECTED_ERRORS: [Status; 4] = [
     Status::BadRequest,
+    Status::Unauthorized,
     Status::Forbidden,
     Status::PayloadTooLarge,
 ];
@@ -174,8 +176,8 @@ fn exactly(value: &Value, members: &[Member]) -> bool {
 }
 
 /// A view value has exactly the members of its kind (docs/rooms.md §2): a message
-/// `{from, content, order, roomID, author}` (the author is the anonymous user `""`, as
-/// authentication is off), a room `{name, visibility, owner}`, a membership `{role}`,
+/// `{from, content, order, roomID, author}` (the author is the anonymous user `""` or
+/// one of the users the instances with authentication know), a room `{name, visibility, owner}`, a membership `{role}`,
 /// an error entry `{name, message}`.
 fn entry_value(kind: EntryKind, value: &Value) {
     let well_formed = match kind {
@@ -186,7 +188,7 @@ fn entry_value(kind: EntryKind, value: &Value) {
                 ("content", Value::is_string),
                 ("order", Value::is_i64),
                 ("roomID", Value::is_string),
-                ("author", |a| a == ""),
+                ("author", |a| a == "" || USERS.iter().any(|user| a == user)),
             ],
         ),
         EntryKind::Room => exactly(
@@ -217,9 +219,8 @@ pub fn cookie_progress(request_cookie: &Value, response: &Value) {
         .as_i64()
         .is_some_and(|v| (0..MAX_RAISED_VERSION).contains(&v));
     let answered = cookie.as_i64().unwrap_or_default();
-    let newer_possible =
-        smallest_cookie_above(Version::new(answered), request_cookie)
-            .is_some_and(|c| c.get() <= MAX_RAISED_VERSION);
+    let newer_possible = smallest_cookie_above(Version::new(answered), request_cookie)
+        .is_some_and(|c| c.get() <= MAX_RAISED_VERSION);
     match compare_cookies(cookie, request_cookie) {
         Some(Ordering::Less) if servable || newer_possible => {
             panic!("cookie went down from {request_cookie} to {cookie}")

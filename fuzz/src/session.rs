@@ -4,15 +4,19 @@
 //! field replaceable by arbitrary JSON or left out. Every choice favours the
 //! well-formed value, and an exhausted input always picks it.
 //!
-//! Pulls that use a group's *honest* cookie (the last one that group's cache
-//! accepted) are applied to a model of that cache with Replicache's acceptance
+//! Requests go to the tutorial's setup (no authentication) or, as one of the users
+//! `u0`..`u2` (or with a missing or bad token), to the instances with JWT users; the
+//! mutations cover every mutator, rooms and memberships included.
+//!
+//! Pulls that use a group's *honest* cookie (the last one that caller's cache of the
+//! group accepted) are applied to a model of that cache with Replicache's acceptance
 //! rules, so an answer the real client would reject fails the input.
 
-use crate::app::{App, Server, PULL, PUSH};
+use crate::app::{App, Server, PULL, PUSH, USERS};
 use crate::checks;
 use crate::json::{write_str, Json};
-use replichat_test_support::view::ClientView;
 use arbitrary::{Arbitrary, Unstructured};
+use replichat_test_support::view::ClientView;
 use rocket::http::ContentType;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -21,8 +25,10 @@ use std::collections::HashMap;
 pub const GROUPS: [&str; 3] = ["g0", "g1", "g2"];
 /// Client ids the mutations draw from (any client may be pushed under any group).
 pub const CLIENTS: [&str; 4] = ["c0", "c1", "c2", "c3"];
-/// Message ids the mutators' arguments draw from.
-pub const MESSAGES: [&str; 4] = ["m0", "m1", "m2", "m3"];
+/// Message and room ids the mutators' `id` arguments draw from.
+pub const IDS: [&str; 4] = ["m0", "m1", "r0", "r1"];
+/// Room ids the `roomID` arguments draw from.
+pub const ROOMS: [&str; 3] = ["general", "r0", "r1"];
 /// Steps of a session that are run; the rest are ignored.
 pub const MAX_STEPS: usize = 24;
 
@@ -99,11 +105,26 @@ pub enum Ct {
     Missing,
 }
 
+/// Who sends a request, and so which instance answers it.
+#[derive(Debug)]
+pub enum Caller {
+    /// Nobody: the instances without authentication.
+    Anonymous,
+    /// `USERS[k % 3]` with their token, to the instances with users.
+    User(u8),
+    /// No token, to the instances with users (401).
+    NoToken,
+    /// `Bearer <text>`, to the instances with users (401).
+    BadToken(String),
+}
+
 /// A push request.
 #[derive(Arbitrary, Debug)]
 pub struct PushSpec {
-    /// Which instance answers.
+    /// Which instance answers: the reset or the version one.
     pub reset_server: bool,
+    /// Who sends it.
+    pub caller: Caller,
     /// The content type.
     pub content_type: Ct,
     /// `pushVersion`.
@@ -161,16 +182,26 @@ pub enum Name {
     Update,
     /// `deleteMessage`.
     Delete,
+    /// `createRoom`.
+    CreateRoom,
+    /// `renameRoom`.
+    RenameRoom,
+    /// `deleteRoom`.
+    DeleteRoom,
+    /// `addMember`.
+    AddMember,
+    /// `removeMember`.
+    RemoveMember,
     /// Any string.
     Text(String),
     /// Any JSON.
     Other(Json),
 }
 
-/// Message arguments; every mutator reads the members it needs.
+/// Mutator arguments; every mutator reads the members it needs and ignores the rest.
 #[derive(Arbitrary, Debug)]
 pub struct Args {
-    /// `id` (pool: [`MESSAGES`]).
+    /// `id` (pool: [`IDS`]).
     pub id: Id,
     /// `from`.
     pub from: Field<String>,
@@ -178,13 +209,23 @@ pub struct Args {
     pub content: Field<String>,
     /// `order` (small, so that it is usually in range; [`Json`] reaches the edges).
     pub order: Field<i16>,
+    /// `roomID` (pool: [`ROOMS`]).
+    pub room: Id,
+    /// `name` of a room.
+    pub name: Field<String>,
+    /// `visibility`: `"public"` when true, else `"private"`.
+    pub public: Field<bool>,
+    /// `userID` (pool: [`USERS`]).
+    pub user: Id,
 }
 
 /// A pull request.
 #[derive(Arbitrary, Debug)]
 pub struct PullSpec {
-    /// Which instance answers.
+    /// Which instance answers: the reset or the version one.
     pub reset_server: bool,
+    /// Who sends it.
+    pub caller: Caller,
     /// The content type.
     pub content_type: Ct,
     /// `pullVersion`.
@@ -327,13 +368,57 @@ impl<'a> Arbitrary<'a> for MutationId {
 
 impl<'a> Arbitrary<'a> for Name {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(match pick(u, &[6, 4, 3, 1, 1])? {
+        Ok(match pick(u, &[6, 3, 2, 3, 1, 1, 3, 2, 1, 1])? {
             0 => Name::Create,
             1 => Name::Update,
             2 => Name::Delete,
-            3 => Name::Text(u.arbitrary()?),
+            3 => Name::CreateRoom,
+            4 => Name::RenameRoom,
+            5 => Name::DeleteRoom,
+            6 => Name::AddMember,
+            7 => Name::RemoveMember,
+            8 => Name::Text(u.arbitrary()?),
             _ => Name::Other(u.arbitrary()?),
         })
+    }
+}
+
+impl<'a> Arbitrary<'a> for Caller {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match pick(u, &[8, 8, 1, 1])? {
+            0 => Caller::Anonymous,
+            1 => Caller::User(u.arbitrary()?),
+            2 => Caller::NoToken,
+            _ => Caller::BadToken(u.arbitrary()?),
+        })
+    }
+}
+
+impl Caller {
+    /// The instance that answers, and the `Authorization` header.
+    fn route(&self, app: &App, reset: bool) -> (Server, Option<String>) {
+        let users = !matches!(self, Caller::Anonymous);
+        let authorization = match self {
+            Caller::Anonymous | Caller::NoToken => None,
+            Caller::User(k) => Some(app.token(*k).to_string()),
+            // Header values are visible ASCII; anything else is not a token either.
+            Caller::BadToken(text) => Some(format!(
+                "Bearer {}",
+                text.chars()
+                    .filter(|c| c.is_ascii_graphic())
+                    .collect::<String>()
+            )),
+        };
+        (Server { reset, users }, authorization)
+    }
+
+    /// Whose caches an answer updates: each caller has its own for each group.
+    fn cache_owner(&self) -> String {
+        match self {
+            Caller::Anonymous => String::new(),
+            Caller::User(k) => USERS[usize::from(*k) % USERS.len()].to_string(),
+            Caller::NoToken | Caller::BadToken(_) => "(refused)".into(),
+        }
     }
 }
 
@@ -427,8 +512,8 @@ pub struct Runner<'a> {
     app: &'a App,
     /// Highest mutation id sent per `clientID` (by its JSON text).
     highest: HashMap<String, i64>,
-    /// The honest cache of each group (by its JSON text).
-    caches: HashMap<String, ClientView>,
+    /// The honest cache of each caller (by user id) and group (by its JSON text).
+    caches: HashMap<(String, String), ClientView>,
     /// Every cookie answered so far.
     issued: Vec<Value>,
 }
@@ -454,9 +539,10 @@ impl<'a> Runner<'a> {
                     let body = body.text();
                     if *pull {
                         let answer = self.app.post(
-                            Server::Version,
+                            Server::TUTORIAL,
                             PULL,
                             Some(ContentType::JSON),
+                            None,
                             body.as_bytes(),
                         );
                         if let Some(response) = checks::pull_answer(&answer) {
@@ -464,23 +550,16 @@ impl<'a> Runner<'a> {
                         }
                     } else {
                         let answer = self.app.post(
-                            Server::Version,
+                            Server::TUTORIAL,
                             PUSH,
                             Some(ContentType::JSON),
+                            None,
                             body.as_bytes(),
                         );
                         checks::push_answer(&answer);
                     }
                 }
             }
-        }
-    }
-
-    fn server(reset: bool) -> Server {
-        if reset {
-            Server::Reset
-        } else {
-            Server::Version
         }
     }
 
@@ -497,10 +576,12 @@ impl<'a> Runner<'a> {
             .member("schemaVersion", spec.schema.text(|s| string(s)))
             .extra(spec.extra.0.as_deref().unwrap_or_default())
             .finish();
+        let (server, authorization) = spec.caller.route(self.app, spec.reset_server);
         let answer = self.app.post(
-            Self::server(spec.reset_server),
+            server,
             PUSH,
             spec.content_type.header(),
+            authorization,
             body.as_bytes(),
         );
         checks::push_answer(&answer);
@@ -527,15 +608,28 @@ impl<'a> Runner<'a> {
             Name::Create => string("createMessage"),
             Name::Update => string("updateMessage"),
             Name::Delete => string("deleteMessage"),
+            Name::CreateRoom => string("createRoom"),
+            Name::RenameRoom => string("renameRoom"),
+            Name::DeleteRoom => string("deleteRoom"),
+            Name::AddMember => string("addMember"),
+            Name::RemoveMember => string("removeMember"),
             Name::Text(s) => string(s),
             Name::Other(json) => json.text(),
         };
         let args = spec.args.text(|args| {
             Object::new()
-                .member("id", args.id.text(&MESSAGES))
+                .member("id", args.id.text(&IDS))
                 .member("from", args.from.text(|s| string(s)))
                 .member("content", args.content.text(|s| string(s)))
                 .member("order", args.order.text(i16::to_string))
+                .member("roomID", args.room.text(&ROOMS))
+                .member("name", args.name.text(|s| string(s)))
+                .member(
+                    "visibility",
+                    args.public
+                        .text(|p| string(if *p { "public" } else { "private" })),
+                )
+                .member("userID", args.user.text(&USERS))
                 .finish()
         });
         Object::new()
@@ -549,7 +643,7 @@ impl<'a> Runner<'a> {
 
     fn pull(&mut self, spec: &PullSpec) {
         let group = spec.group.text(&GROUPS);
-        let cache_key = group.clone().unwrap_or_default();
+        let cache_key = (spec.caller.cache_owner(), group.clone().unwrap_or_default());
         let honest = matches!(spec.cookie, Cookie::Honest);
         let cookie = match &spec.cookie {
             Cookie::Honest => Some(
@@ -575,10 +669,12 @@ impl<'a> Runner<'a> {
             .member("schemaVersion", spec.schema.text(|s| string(s)))
             .extra(spec.extra.0.as_deref().unwrap_or_default())
             .finish();
+        let (server, authorization) = spec.caller.route(self.app, spec.reset_server);
         let answer = self.app.post(
-            Self::server(spec.reset_server),
+            server,
             PULL,
             spec.content_type.header(),
+            authorization,
             body.as_bytes(),
         );
         let Some(response) = checks::pull_answer(&answer) else {

@@ -18,5 +18,6 @@ mod push_safety;
 mod robustness;
 mod rooms;
 mod rooms_poke;
+mod rooms_races;
 mod security;
 mod strategies;
