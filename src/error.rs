@@ -199,6 +199,12 @@ impl<'r> Responder<'r, 'static> for ApiError {
         if self.status == Status::ServiceUnavailable {
             response.header(Header::new("Retry-After", "1"));
         }
+        if self.status == Status::Unauthorized {
+            response.header(Header::new(
+                "WWW-Authenticate",
+                "Bearer realm=\"replichat\"",
+            ));
+        }
         response.ok()
     }
 }

@@ -8,6 +8,7 @@
 //! and `observability` underneath. README.md has the code map.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -33,9 +34,68 @@ use routes::BodyLimit;
 use service::{GcService, PullService, PushService};
 use std::sync::Arc;
 
+/// This build's version, as `Cargo.toml` gives it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The application as configured by `Rocket.toml`, `ROCKET_*` and `DATABASE_URL`.
 pub fn rocket() -> Rocket<Build> {
     build(config::default_figment())
+}
+
+/// Serves the application configured by `figment` until a graceful shutdown, on a
+/// runtime with Rocket's `workers` and `max_blocking` settings.
+pub fn serve(figment: Figment) -> Result<(), String> {
+    check_config(&figment)?;
+    let rocket_config =
+        rocket::Config::try_from(&figment).map_err(|e| format!("invalid configuration: {e}"))?;
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(rocket_config.workers.max(1))
+        .max_blocking_threads(rocket_config.max_blocking.max(1))
+        .thread_name("replichat-worker")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        match build(figment).launch().await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(error.pretty_print().to_string()),
+        }
+    })
+}
+
+/// Checks the configuration without opening the database: every key known, every
+/// value of its type, a supported database URL, usable authentication and development
+/// login settings, and Rocket's own settings.
+pub fn check_config(figment: &Figment) -> Result<AppConfig, String> {
+    let invalid = |e: String| format!("invalid configuration: {e}");
+    let config = AppConfig::from_figment(figment).map_err(invalid)?;
+    rocket::Config::try_from(figment).map_err(|e| invalid(e.to_string()))?;
+    Backend::from_url(&config.database.database_url).map_err(invalid)?;
+    Authenticator::new(&config.auth).map_err(invalid)?;
+    DevLogin::new(&config.auth).map_err(invalid)?;
+    Ok(config)
+}
+
+/// The checked configuration as JSON, secrets redacted: the profile, Rocket's
+/// settings and replichat's.
+pub fn effective_config(figment: &Figment) -> Result<serde_json::Value, String> {
+    let config = check_config(figment)?;
+    let rocket_config =
+        rocket::Config::try_from(figment).map_err(|e| format!("invalid configuration: {e}"))?;
+    Ok(serde_json::json!({
+        "version": VERSION,
+        "profile": figment.profile().as_str().as_str(),
+        "rocket": rocket_config,
+        "replichat": config.redacted(),
+    }))
+}
+
+/// Applies pending migrations to the configured database; returns their versions.
+pub fn migrate(figment: &Figment) -> Result<Vec<String>, String> {
+    let config = check_config(figment)?;
+    let db = Database::connect(&config.database)
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    db::run_migrations(&db).map_err(|e| format!("cannot migrate the database: {e}"))
 }
 
 /// The application over an explicit figment: the one way it is built (tests use it).
@@ -46,10 +106,10 @@ pub fn build(figment: Figment) -> Rocket<Build> {
 }
 
 async fn assemble(rocket: Rocket<Build>) -> fairing::Result {
-    let config = match AppConfig::from_figment(rocket.figment()) {
+    let config = match check_config(rocket.figment()) {
         Ok(config) => config,
         Err(e) => {
-            rocket::error!("invalid replichat configuration: {e}");
+            rocket::error!("{e}");
             return Err(rocket);
         }
     };
@@ -91,7 +151,7 @@ impl App {
             rocket::info!("applied migration {version}");
         }
         rocket::info!(
-            "replichat on {:?} ({}), pull strategy {:?}",
+            "replichat {VERSION} on {:?} ({}), pull strategy {:?}",
             db.backend(),
             config.database.redacted_url(),
             config.protocol.pull_strategy
@@ -154,6 +214,7 @@ impl App {
             .attach(routes::root::stage(config.http.web_dir))
             .attach(routes::dev_login::stage(self.dev_login))
             .attach(routes::catchers::stage())
+            .attach(routes::version::stage())
             .attach(RequestLog::new(&config.logging, self.metrics))
             .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
                 Box::pin(async move {

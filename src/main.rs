@@ -1,16 +1,38 @@
-//! The replichat server binary.
+//! The replichat server binary: parses the command line, then serves, migrates or
+//! checks the configuration. Every failure is one line on standard error and exit 1.
 
+use clap::Parser;
+use replichat::cli::{Cli, Command};
+use replichat::config;
 use std::process::ExitCode;
 
-/// Serves until a graceful shutdown (exit 0). A failed launch, such as an unreachable
-/// database or one migrated by a newer version, has been logged by then: exit 1
-/// instead of panicking with a backtrace.
-#[rocket::main]
-async fn main() -> ExitCode {
-    match replichat::rocket().launch().await {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("replichat: {}", error.pretty_print());
+fn main() -> ExitCode {
+    // `--help` and `--version` exit here, before anything is read or created.
+    let cli = Cli::parse();
+    let file = cli.config.clone().unwrap_or_else(config::default_file);
+    if cli.config.is_some() && !file.is_file() {
+        eprintln!("replichat: configuration file {} not found", file.display());
+        return ExitCode::FAILURE;
+    }
+    let figment = config::figment(&file);
+    let outcome = match cli.command() {
+        Command::Serve => replichat::serve(figment),
+        Command::Migrate => replichat::migrate(&figment).map(|applied| match applied.as_slice() {
+            [] => println!("the database is up to date"),
+            versions => {
+                for version in versions {
+                    println!("applied migration {version}");
+                }
+            }
+        }),
+        Command::CheckConfig => replichat::effective_config(&figment).map(|shown| {
+            println!("{shown:#}");
+        }),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("replichat: {e}");
             ExitCode::FAILURE
         }
     }

@@ -102,7 +102,7 @@ pub struct Database {
 impl Database {
     /// Builds a pool for `settings.database_url`, opening one connection to prove it works.
     pub fn connect(settings: &DbSettings) -> Result<Database, DbError> {
-        let backend = Backend::from_url(&settings.database_url);
+        let backend = Backend::from_url(&settings.database_url).map_err(DbError::Connect)?;
         let manager = Manager {
             url: settings.database_url.clone(),
             backend,

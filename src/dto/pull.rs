@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 /// A pull request. Unknown fields are ignored.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(expecting = "a pull request object")]
 pub struct PullRequest {
     /// Protocol version; 1.
     #[serde(rename = "pullVersion")]

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// A push request. Unknown fields are ignored.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(expecting = "a push request object")]
 pub struct PushRequest {
     /// Protocol version; 1.
     #[serde(rename = "pushVersion")]
@@ -31,6 +32,7 @@ impl VersionedRequest for PushRequest {
 
 /// One pending mutation.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(expecting = "a mutation object")]
 pub struct Mutation {
     /// Client that created it.
     #[serde(rename = "clientID")]

@@ -27,7 +27,7 @@ pub enum Versioned<T> {
 
 /// Both version fields, whatever else the body holds (other members are skipped).
 #[derive(Deserialize)]
-#[serde(rename = "request object")]
+#[serde(expecting = "a JSON object")]
 struct Probe {
     #[serde(rename = "pushVersion")]
     push_version: Option<Value>,

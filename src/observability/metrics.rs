@@ -1,9 +1,11 @@
 //! Prometheus metrics of one process, exposed on `GET /metrics`.
 
 use prometheus::core::Collector;
+#[cfg(target_os = "linux")]
+use prometheus::process_collector::ProcessCollector;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// The process's metrics. Counters are shared atomics: cloning a handle is cheap.
@@ -84,6 +86,20 @@ impl Metrics {
         for collector in collectors {
             metrics.registry.register(collector)?;
         }
+        let build_info = IntGaugeVec::new(
+            Opts::new(
+                "replichat_build_info",
+                "Always 1; the label names this build's version.",
+            ),
+            &["version"],
+        )?;
+        build_info.with_label_values(&[crate::VERSION]).set(1);
+        metrics.registry.register(Box::new(build_info))?;
+        // process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, ...
+        #[cfg(target_os = "linux")]
+        metrics
+            .registry
+            .register(Box::new(ProcessCollector::for_self()))?;
         Ok(metrics)
     }
 

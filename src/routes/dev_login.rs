@@ -1,11 +1,12 @@
 //! `POST /api/dev-login {"user": "<name>"}` → `{"token": "<jwt>"}`: development login,
-//! mounted only with `dev_login = true`; `GET /api/dev-login` says whether it is
-//! (`{"available": bool}`), so that the chat page knows whether to ask for a name.
+//! served only with `dev_login = true` (otherwise a 404 saying it is off);
+//! `GET /api/dev-login` says whether it is (`{"available": bool}`), so that the chat
+//! page knows whether to ask for a name.
 
 use super::body::JsonBody;
 use crate::auth::DevLogin;
 use crate::domain::UserId;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use rocket::fairing::AdHoc;
 use rocket::serde::json::{json, Value};
 use rocket::State;
@@ -23,7 +24,7 @@ pub fn stage(login: Option<DevLogin>) -> AdHoc {
                 rocket::warn!("dev_login is on: anyone can log in as anyone (development only)");
                 rocket.manage(login).mount("/", rocket::routes![dev_login])
             }
-            None => rocket,
+            None => rocket.mount("/", rocket::routes![dev_login_off]),
         }
     })
 }
@@ -35,6 +36,15 @@ pub struct DevLoginAvailable(bool);
 #[rocket::get("/api/dev-login")]
 pub fn dev_login_status(available: &State<DevLoginAvailable>) -> Value {
     json!({ "available": available.0 })
+}
+
+/// 404 while the development login is off.
+#[rocket::post("/api/dev-login")]
+pub fn dev_login_off() -> ApiError {
+    ApiError::new(
+        ErrorKind::NotFound,
+        "the development login is off (dev_login = false)",
+    )
 }
 
 #[derive(Deserialize)]

@@ -41,7 +41,7 @@ pub async fn healthz(health: &State<Health>) -> Result<Value, ApiError> {
         db.ping()
             .map_err(|e| ApiError::unavailable(format!("database unreachable: {e}")))?;
         let backend = format!("{:?}", db.backend()).to_lowercase();
-        Ok(json!({"status": "ok", "database": backend}))
+        Ok(json!({"status": "ok", "database": backend, "version": crate::VERSION}))
     })
     .await
 }

@@ -13,6 +13,7 @@ mod push;
 pub mod replicache;
 pub mod root;
 mod settings;
+pub mod version;
 
 pub use body::{BodyLimit, JsonBody};
 pub use settings::HttpSettings;

@@ -7,6 +7,7 @@ mod support;
 
 mod concurrency;
 mod defaults;
+mod edge;
 mod interleaving;
 mod model;
 mod poke;

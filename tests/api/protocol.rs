@@ -96,7 +96,7 @@ on_both_databases!(
                         "c1",
                         3,
                         "createMessage",
-                        "invalid arguments: invalid type: null, expected struct CreateArgs",
+                        "invalid arguments: invalid type: null, expected createMessage arguments (an object)",
                     ),
                     put("m1", "fractional", 1),
                     put("m4", "integral", 4),

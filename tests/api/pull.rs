@@ -113,7 +113,7 @@ on_both_databases!(item_21_lmid_change_always_changes_the_cookie, |app| {
                 "c1",
                 4,
                 "deleteMessage",
-                "invalid arguments: invalid type: null, expected struct DeleteArgs"
+                "invalid arguments: invalid type: null, expected deleteMessage arguments (an object)"
             )]),
         ),
     ];

@@ -31,6 +31,7 @@ pub struct NewMessageArgs {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "createMessage arguments (an object)")]
 struct CreateArgs {
     id: String,
     from: String,
@@ -41,12 +42,14 @@ struct CreateArgs {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "updateMessage arguments (an object)")]
 struct UpdateArgs {
     id: String,
     content: String,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "deleteMessage arguments (an object)")]
 struct DeleteArgs {
     id: String,
 }

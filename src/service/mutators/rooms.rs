@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
+#[serde(expecting = "createRoom arguments (an object)")]
 struct CreateArgs {
     id: String,
     name: String,
@@ -25,17 +26,20 @@ struct CreateArgs {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "renameRoom arguments (an object)")]
 struct RenameArgs {
     id: String,
     name: String,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "deleteRoom arguments (an object)")]
 struct DeleteArgs {
     id: String,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "addMember or removeMember arguments (an object)")]
 struct MembershipArgs {
     #[serde(rename = "roomID")]
     room_id: String,

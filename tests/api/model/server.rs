@@ -83,7 +83,8 @@ fn invalid_reason(invalid: Invalid) -> String {
         }
         Invalid::ContentMissing => "invalid arguments: missing field `content`".into(),
         Invalid::NullArgs => {
-            "invalid arguments: invalid type: null, expected struct CreateArgs".into()
+            "invalid arguments: invalid type: null, expected createMessage arguments (an object)"
+                .into()
         }
         Invalid::EmptyId => "id must not be empty".into(),
         Invalid::NulInId => "id contains a NUL character".into(),

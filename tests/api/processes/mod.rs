@@ -4,6 +4,7 @@
 //! stopped with SIGTERM, cut off from its database. Tests that only make sense on
 //! PostgreSQL use `on_postgres!`.
 
+mod cli;
 mod crash;
 mod faults;
 mod pokes;

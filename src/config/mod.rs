@@ -3,8 +3,11 @@
 //! Sources, lowest precedence first: each component's defaults (its `Default`, the one
 //! place a default is written), `Rocket.toml`, `ROCKET_*` environment variables, then
 //! `DATABASE_URL` (the variable the diesel CLI reads too). The keys are flat
-//! (`pool_size`, `auth`, ...); each component's type takes its own. Only the
-//! composition root (`lib.rs`) reads this.
+//! (`pool_size`, `auth`, ...); each component's type takes its own, and a key that
+//! neither replichat nor Rocket reads is an error ([`keys`]). Only the composition
+//! root (`lib.rs`) and the command line read this.
+
+mod keys;
 
 use crate::auth::AuthSettings;
 use crate::db::DbSettings;
@@ -12,9 +15,11 @@ use crate::observability::LogSettings;
 use crate::poke::PokeSettings;
 use crate::routes::HttpSettings;
 use crate::service::{GcSettings, MutationLimits, ProtocolSettings};
-use rocket::figment::providers::Env;
-use rocket::figment::Figment;
+use rocket::figment::providers::{Env, Format, Toml};
+use rocket::figment::{Figment, Profile};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 /// Everything the application reads from configuration, by component.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,10 +51,34 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
-    /// Reads the settings from `figment` (other keys, such as Rocket's own, are left
-    /// to their readers). Each component is read on its own, so that an error names the
-    /// key and where its value came from (a flattened read would lose both).
-    pub fn from_figment(figment: &Figment) -> Result<Self, Box<rocket::figment::Error>> {
+    /// Reads the settings from `figment` (Rocket's own keys are left to Rocket; any
+    /// other key is an error naming the nearest known one). Each component is read on
+    /// its own, so that an error names the key and where its value came from (a
+    /// flattened read would lose both).
+    pub fn from_figment(figment: &Figment) -> Result<Self, String> {
+        keys::check_keys(figment, &Self::keys())?;
+        Self::extract_components(figment).map_err(|e| e.to_string())
+    }
+
+    /// The settings with secrets hidden: the JWT secret and any database password.
+    pub fn redacted(&self) -> AppConfig {
+        let mut shown = self.clone();
+        shown.database.database_url = self.database.redacted_url();
+        if !shown.auth.jwt_secret.is_empty() {
+            shown.auth.jwt_secret = "***".into();
+        }
+        shown
+    }
+
+    /// Every key replichat reads.
+    pub fn keys() -> BTreeSet<String> {
+        match serde_json::to_value(AppConfig::default()) {
+            Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(key, _)| key).collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+
+    fn extract_components(figment: &Figment) -> Result<Self, Box<rocket::figment::Error>> {
         Ok(AppConfig {
             database: extract(figment)?,
             protocol: extract(figment)?,
@@ -70,9 +99,35 @@ fn extract<T: serde::de::DeserializeOwned>(
     figment.extract().map_err(Box::new)
 }
 
-/// Rocket's default figment with `DATABASE_URL` layered on top.
+/// The configuration file read when none is named: `ROCKET_CONFIG`, else
+/// `Rocket.toml` in the working directory.
+pub fn default_file() -> PathBuf {
+    Env::var_or("ROCKET_CONFIG", "Rocket.toml").into()
+}
+
+/// The configuration from `file` (its `[default]` and selected profile tables), then
+/// `ROCKET_*` variables, then `DATABASE_URL`, over every default; the profile is
+/// `ROCKET_PROFILE`, else `debug` in debug builds and `release` in release builds.
+/// A missing file is no error here (the defaults apply); the command line refuses a
+/// missing file it was told to read.
+pub fn figment(file: &Path) -> Figment {
+    Figment::from(rocket::Config::default())
+        .merge(Toml::file(file).nested())
+        .merge(
+            Env::prefixed("ROCKET_")
+                .ignore(&["PROFILE", "CONFIG"])
+                .global(),
+        )
+        .merge(Env::raw().only(&["DATABASE_URL"]))
+        .select(Profile::from_env_or(
+            "ROCKET_PROFILE",
+            rocket::Config::DEFAULT_PROFILE,
+        ))
+}
+
+/// [`figment`] of [`default_file`].
 pub fn default_figment() -> Figment {
-    rocket::Config::figment().merge(Env::raw().only(&["DATABASE_URL"]))
+    figment(&default_file())
 }
 
 #[cfg(test)]
@@ -92,6 +147,7 @@ mod tests {
             .merge(("auth", "jwt"))
             .merge(("max_content_len", 12));
         let config = AppConfig::from_figment(&figment).unwrap_or_else(|e| panic!("{e}"));
+        assert!(AppConfig::keys().contains("jwt_secret"));
         assert_eq!(config.protocol.pull_strategy, PullStrategy::Reset);
         assert_eq!(config.http.body_limit, ByteUnit::Mebibyte(1));
         assert_eq!(config.database.pool_size, 4);
@@ -109,10 +165,7 @@ mod tests {
             ("max_content_len", "long"),
         ] {
             let figment = Figment::new().merge((key, value));
-            let error = AppConfig::from_figment(&figment)
-                .err()
-                .map(|e| e.to_string());
-            let error = error.unwrap_or_default();
+            let error = AppConfig::from_figment(&figment).err().unwrap_or_default();
             assert!(error.contains(key), "{key}: {error}");
         }
     }
