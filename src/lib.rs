@@ -45,19 +45,23 @@ pub fn rocket() -> Rocket<Build> {
 /// Serves the application configured by `figment` until a graceful shutdown, on a
 /// runtime with Rocket's `workers` and `max_blocking` settings.
 pub fn serve(figment: Figment) -> Result<(), String> {
-    check_config(&figment)?;
+    let config = check_config(&figment)?;
     let rocket_config =
         rocket::Config::try_from(&figment).map_err(|e| format!("invalid configuration: {e}"))?;
+    observability::install_logger(config.logging.log_format, rocket_config.log_level);
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .worker_threads(rocket_config.workers.max(1))
         .max_blocking_threads(rocket_config.max_blocking.max(1))
-        .thread_name("replichat-worker")
+        .thread_name("rocket-worker-thread")
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         match build(figment).launch().await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                rocket::info!("graceful shutdown completed");
+                Ok(())
+            }
             Err(error) => Err(error.pretty_print().to_string()),
         }
     })
@@ -113,6 +117,13 @@ async fn assemble(rocket: Rocket<Build>) -> fairing::Result {
             return Err(rocket);
         }
     };
+    let release = rocket.figment().profile() == rocket::Config::RELEASE_PROFILE;
+    if release && config.auth.auth == auth::AuthMode::None {
+        rocket::warn!(
+            "auth = \"none\": every caller is the same anonymous user, so private rooms are \
+             shared by everyone; set auth = \"jwt\" for a real deployment"
+        );
+    }
     match rocket::tokio::task::spawn_blocking(move || App::open(config)).await {
         Ok(Ok(app)) => Ok(app.install(rocket)),
         Ok(Err(e)) => {
@@ -218,6 +229,8 @@ impl App {
             .attach(RequestLog::new(&config.logging, self.metrics))
             .attach(AdHoc::on_liftoff("replichat background tasks", |rocket| {
                 Box::pin(async move {
+                    let (address, port) = (rocket.config().address, rocket.config().port);
+                    rocket::info!("replichat {VERSION} listening on http://{address}:{port}");
                     if let Some(channel) = channel {
                         channel.spawn();
                     }

@@ -54,10 +54,23 @@ enum SessionError {
 impl std::fmt::Display for SessionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SessionError::Db(e) => write!(f, "{e}"),
+            SessionError::Db(e) => f.write_str(&describe(e)),
             SessionError::TimedOut(step) => write!(f, "{step} timed out after {STEP_TIMEOUT:?}"),
         }
     }
+}
+
+/// A database error with its causes: tokio_postgres's own text is often only "db
+/// error" or "error connecting to server", the reason sits in its sources.
+fn describe(error: &tokio_postgres::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl From<tokio_postgres::Error> for SessionError {
@@ -107,8 +120,12 @@ impl PgPokeChannel {
                     break; // the poker is gone: the application has stopped
                 }
                 match result {
-                    Ok(()) => rocket::warn!("poke channel: connection closed; reconnecting"),
-                    Err(e) => rocket::warn!("poke channel: {e}; reconnecting in {delay:?}"),
+                    Ok(()) => rocket::warn!(
+                        "poke channel: the database closed the LISTEN connection; reconnecting"
+                    ),
+                    Err(e) => rocket::warn!(
+                        "poke channel: lost the LISTEN connection ({e}); reconnecting in {delay:?}"
+                    ),
                 }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(MAX_RECONNECT_DELAY);

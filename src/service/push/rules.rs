@@ -177,8 +177,12 @@ impl<'a> PushRun<'a> {
                 continue;
             }
             if mutation.id > expected {
-                rocket::info!(
-                    "push: client {client_id} sent mutation {} but the server expects {expected}",
+                log::info!(
+                    client = client_id.as_str(),
+                    mutation_id = mutation.id.get(),
+                    expected = expected.get();
+                    "client {:?} sent mutation {} but the server expects {expected}",
+                    client_id.as_str(),
                     mutation.id
                 );
                 return Ok(self.finish(state, last_ids, true));
@@ -254,11 +258,15 @@ impl<'a> PushRun<'a> {
 
     /// Consumes the mutation's id without its effect, and records why for its client.
     fn reject(&self, mutation: &'a PendingMutation, reason: String, state: &mut BatchState<'a>) {
-        rocket::info!(
-            "push: mutation {} ({}) of client {} rejected: {reason}",
-            mutation.id,
-            mutation.name,
-            mutation.client_id
+        let (client, name) = (mutation.client_id.as_str(), mutation.name.as_str());
+        log::warn!(
+            group = self.job.group_id.as_str(),
+            client = client,
+            mutation_id = mutation.id.get(),
+            mutator = name,
+            reason = reason.as_str();
+            "mutation {} ({name:?}) of client {client:?} rejected: {reason}",
+            mutation.id
         );
         state.reports[self.index].errored += 1;
         let job: &'a PushJob = self.job;

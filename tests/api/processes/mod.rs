@@ -7,6 +7,7 @@
 mod cli;
 mod crash;
 mod faults;
+mod logs;
 mod pokes;
 mod scale_out;
 mod shutdown;

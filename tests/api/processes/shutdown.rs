@@ -48,7 +48,7 @@ fn sigterm_drains_and_exits_0(database: ProcDb) {
     let status = status.unwrap_or_else(|| panic!("still running {limit:?} after SIGTERM"));
     eprintln!("exited {:?} after SIGTERM", terminated_at.elapsed());
     assert!(status.success(), "exit status {status}");
-    assert!(server.output().contains("Graceful shutdown completed"));
+    assert!(server.output().contains("graceful shutdown completed"));
 
     // The push committed before the process went away.
     let sql = "SELECT last_mutation_id AS n FROM replicache_client WHERE id = 'c'";
