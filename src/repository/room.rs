@@ -66,22 +66,29 @@ impl RoomRepo {
         Ok(updated == 1)
     }
 
-    /// The ids of every live room `user` can read: the public ones and the private ones
-    /// they are a live member of.
+    /// The ids of every live room `user` can read: the public ones (through the
+    /// visibility index) and the private ones they are a live member of (through their
+    /// memberships, then each room by its key), so the cost follows what the user can
+    /// read, not how many rooms exist.
     pub fn readable_by(conn: &mut DbConn, user: &UserId) -> QueryResult<Vec<RoomId>> {
         let public = room::table
-            .filter(room::deleted.eq(false))
             .filter(room::visibility.eq(Visibility::Public))
+            .filter(room::deleted.eq(false))
             .select(room::id);
         let mut ids: Vec<RoomId> = crate::with_conn!(conn, c => public.load(c))?;
-        let private = room::table
-            .inner_join(room_member::table)
-            .filter(room::deleted.eq(false))
-            .filter(room::visibility.eq(Visibility::Private))
+        let joined = room_member::table
             .filter(room_member::user_id.eq(user))
             .filter(room_member::deleted.eq(false))
-            .select(room::id);
-        ids.extend(crate::with_conn!(conn, c => private.load(c))?);
+            .select(room_member::room_id);
+        let joined: Vec<RoomId> = crate::with_conn!(conn, c => joined.load(c))?;
+        for chunk in joined.chunks(IDS_PER_QUERY) {
+            let private = room::table
+                .filter(room::id.eq_any(chunk))
+                .filter(room::visibility.eq(Visibility::Private))
+                .filter(room::deleted.eq(false))
+                .select(room::id);
+            ids.extend(crate::with_conn!(conn, c => private.load(c))?);
+        }
         Ok(ids)
     }
 

@@ -48,16 +48,32 @@ fn text_lines_carry_a_level_and_rejections_are_warnings() {
         .find(|line| line.contains("rejected"))
         .unwrap_or_else(|| panic!("no rejection logged:\n{output}"));
     assert!(rejection.contains(" WARN "), "{rejection}");
-    for part in ["client \"c1\"", "mutation 1", "unknown mutator", "archive\\nINFO forged"] {
-        assert!(rejection.contains(part), "{part:?} missing from {rejection}");
+    for part in [
+        "client \"c1\"",
+        "mutation 1",
+        "unknown mutator",
+        "archive\\nINFO forged",
+    ] {
+        assert!(
+            rejection.contains(part),
+            "{part:?} missing from {rejection}"
+        );
     }
-    assert!(!output.contains("\nINFO forged"), "a forged line:\n{output}");
     assert!(
-        lines.iter().any(|l| l.contains(" INFO ") && l.contains("GET /healthz 200")),
+        !output.contains("\nINFO forged"),
+        "a forged line:\n{output}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(" INFO ") && l.contains("GET /healthz 200")),
         "no request line:\n{output}"
     );
     for chatter in [">> Matched", "Outcome:", "Response succeeded", "Routes:"] {
-        assert!(!output.contains(chatter), "Rocket's chatter {chatter:?}:\n{output}");
+        assert!(
+            !output.contains(chatter),
+            "Rocket's chatter {chatter:?}:\n{output}"
+        );
     }
 }
 
@@ -72,9 +88,7 @@ fn json_lines_are_objects_with_fields() {
     let output = server.output();
     let records: Vec<Value> = output
         .lines()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect();
     for record in &records {
         for member in ["time", "level", "target", "message"] {
@@ -98,5 +112,7 @@ fn json_lines_are_objects_with_fields() {
     assert_eq!(rejection["group"], "g1");
     assert_eq!(rejection["mutation_id"], 1);
     assert_eq!(rejection["mutator"], "archive\nINFO forged");
-    assert!(rejection["reason"].as_str().is_some_and(|r| r.starts_with("unknown mutator")));
+    assert!(rejection["reason"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("unknown mutator")));
 }

@@ -1,0 +1,1 @@
+DROP INDEX room_visibility_idx;
