@@ -67,12 +67,14 @@ impl Http {
         Http { client, timeout }
     }
 
-    /// POSTs `body` as `application/json` to `url` and reads the whole answer.
-    pub async fn post_json(&self, url: &str, body: Vec<u8>) -> Result<Reply> {
+    /// POSTs `body` as `application/json` to `url` and reads the whole answer; `auth` is
+    /// the `Authorization` header (an empty one, as an anonymous Replicache client sends,
+    /// when `None`).
+    pub async fn post_as(&self, url: &str, body: Bytes, auth: Option<&str>) -> Result<Reply> {
         let request = Request::post(url)
             .header(CONTENT_TYPE, "application/json")
-            .header("Authorization", "")
-            .body(Full::new(Bytes::from(body)))
+            .header("Authorization", auth.unwrap_or(""))
+            .body(Full::new(body))
             .context("building request")?;
         let started = Instant::now();
         let exchange = async {
@@ -90,6 +92,27 @@ impl Http {
             body,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// POSTs `body` until it is acknowledged (HTTP 200 without an error body), at most
+    /// five times with growing pauses; the error names `what` and the last answer.
+    pub async fn post_until_ok(
+        &self,
+        url: &str,
+        body: Bytes,
+        auth: Option<&str>,
+        what: &str,
+    ) -> Result<Reply> {
+        let mut last_error = String::new();
+        for attempt in 0..5u32 {
+            match self.post_as(url, body.clone(), auth).await {
+                Ok(reply) if reply.is_ok() => return Ok(reply),
+                Ok(reply) => last_error = reply.describe(),
+                Err(e) => last_error = format!("{e:#}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
+        Err(anyhow!("{what} failed: {last_error}"))
     }
 
     /// Opens a streaming GET (for `text/event-stream`); fails unless the status is 200.

@@ -1,6 +1,8 @@
 //! `replichat-bench`: a load generator for Replicache protocol v1 servers (push, pull, poke,
-//! idle SSE memory), with A/B interleaved comparison against a second server.
+//! idle SSE memory, and the rooms workloads of a server with read authorization), with A/B
+//! interleaved comparison against a second server.
 
+mod auth;
 mod cli;
 mod http;
 mod idle;
@@ -8,6 +10,7 @@ mod poke;
 mod proto;
 mod pull;
 mod push;
+mod rooms;
 mod runner;
 mod stats;
 mod table;
@@ -17,6 +20,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use cli::{Cli, Command, Common};
 use http::Http;
+use rooms::commands;
 use runner::{interleave, Report, Target};
 use serde_json::json;
 use std::process::ExitCode;
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
 /// Runs the command; `Ok(false)` when a verification failed.
 async fn dispatch(cli: Cli) -> Result<bool> {
     let http = Http::new(Duration::from_secs_f64(cli.timeout_secs));
+    let secret = cli.jwt_secret.as_deref();
     let report = match cli.command {
         Command::Push {
             common,
@@ -50,6 +55,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             seconds,
             drain_seconds,
             verify_concurrency,
+            rooms,
         } => {
             let p = push::PushParams {
                 clients,
@@ -57,16 +63,24 @@ async fn dispatch(cli: Cli) -> Result<bool> {
                 seconds,
                 drain_seconds,
                 verify_concurrency,
+                rooms,
             };
-            let targets = targets(&common);
+            let minter = secret.map(auth::Minter::new);
+            let targets = common.targets();
             let records = interleave(&targets, common.runs, |t, _| {
-                push::run(http.clone(), t.url, p)
+                push::run(http.clone(), t.url, p, minter.clone())
             })
             .await;
+            let rooms_note = match rooms {
+                0 => String::new(),
+                n => format!(" rooms={n}"),
+            };
+            let auth_note = if minter.is_some() { " jwt" } else { "" };
             Report {
-                workload: format!("push C={clients} B={batch} T={seconds}s"),
+                workload: format!("push C={clients} B={batch} T={seconds}s{rooms_note}{auth_note}"),
                 params: json!({"clients": clients, "batch": batch, "seconds": seconds,
-                               "drain_seconds": drain_seconds}),
+                               "drain_seconds": drain_seconds, "rooms": rooms,
+                               "jwt": minter.is_some()}),
                 targets,
                 headline: vec!["mutations_per_s", "p50_ms", "p99_ms"],
                 records,
@@ -84,7 +98,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             strategy_note,
             churn_ms,
         } => {
-            let targets = targets(&common);
+            let targets = common.targets();
             let wanted = [messages, compare_messages.unwrap_or(messages)];
             let mut counts = Vec::new();
             for (t, m) in targets.iter().zip(wanted) {
@@ -148,7 +162,7 @@ async fn dispatch(cli: Cli) -> Result<bool> {
                 pushes,
                 interval,
             };
-            let targets = targets(&common);
+            let targets = common.targets();
             let records = interleave(&targets, common.runs, |t, _| {
                 poke::run(http.clone(), t.url, p, subscribe_urls.clone())
             })
@@ -197,24 +211,36 @@ async fn dispatch(cli: Cli) -> Result<bool> {
             }
             .finish(&common)?
         }
+        Command::RoomsSeed { url, shape, batch } => {
+            let minter = auth::required(secret, "rooms-seed")?;
+            commands::seed_one(&http, &minter, &url, &shape, batch).await?;
+            return Ok(true);
+        }
+        Command::RoomsPull(args) => {
+            let minter = auth::required(secret, "rooms-pull")?;
+            commands::pull(&http, minter, &args)
+                .await?
+                .finish(&args.common)?
+        }
+        Command::RoomsJoin {
+            common,
+            messages,
+            batch,
+        } => {
+            let minter = auth::required(secret, "rooms-join")?;
+            commands::join(&http, minter, &common, messages, batch)
+                .await?
+                .finish(&common)?
+        }
+        Command::RoomsPoke(args) => {
+            let minter = auth::required(secret, "rooms-poke")?;
+            commands::poke(&http, minter, &args)
+                .await?
+                .finish(&args.common)?
+        }
         Command::Table { files } => return table::print(&files),
     };
     Ok(report)
-}
-
-/// A, and B when `--compare` is given.
-fn targets(common: &Common) -> Vec<Target> {
-    let mut targets = vec![Target {
-        name: common.name.clone(),
-        url: common.url.clone(),
-    }];
-    if let Some(url) = &common.compare {
-        targets.push(Target {
-            name: common.compare_name.clone(),
-            url: url.clone(),
-        });
-    }
-    targets
 }
 
 impl Report {

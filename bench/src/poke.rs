@@ -33,13 +33,20 @@ pub struct PokeParams {
 
 /// Opens `n` SSE streams on `url`'s poke endpoint, a few at a time.
 pub async fn open_streams(http: &Http, url: &str, n: usize) -> Result<Vec<Response<Incoming>>> {
-    let mut streams = Vec::with_capacity(n);
-    for chunk in (0..n).collect::<Vec<_>>().chunks(50) {
+    let urls = (0..n)
+        .map(|_| join(url, &format!("{POKE_PATH}?clientGroupID={}", random_id())))
+        .collect();
+    open_urls(http, urls).await
+}
+
+/// Opens one SSE stream per URL, a few at a time, in order.
+pub async fn open_urls(http: &Http, urls: Vec<String>) -> Result<Vec<Response<Incoming>>> {
+    let mut streams = Vec::with_capacity(urls.len());
+    for chunk in urls.chunks(50) {
         let opening: Vec<_> = chunk
             .iter()
-            .map(|_| {
-                let http = http.clone();
-                let url = join(url, &format!("{POKE_PATH}?clientGroupID={}", random_id()));
+            .map(|url| {
+                let (http, url) = (http.clone(), url.clone());
                 tokio::spawn(async move { http.open_stream(&url).await })
             })
             .collect();
@@ -81,7 +88,7 @@ pub async fn run(
     let (mut sends, mut acks) = (Vec::new(), Vec::new());
     for id in 1..=p.pushes {
         let sent = Instant::now();
-        let reply = http.post_json(&push_url, pusher.push_body(id, 1)).await;
+        let reply = pusher.post(&http, &push_url, pusher.push_body(id, 1)).await;
         let acked = Instant::now();
         match reply {
             Ok(r) if r.is_ok() => {}
@@ -115,7 +122,7 @@ pub async fn run(
 
 /// Poke figures summed over every (subscriber, push) pair.
 #[derive(Default)]
-struct Tally {
+pub struct Tally {
     /// ack→poke, clamped at 0.
     clamped: Samples,
     /// ack→poke, negative when the poke came first.
@@ -131,7 +138,7 @@ struct Tally {
 impl Tally {
     /// Accounts one subscriber's `events` for the push sent at `sent`, acknowledged at
     /// `acked`, followed by the next push (or the end) at `next`.
-    fn add(&mut self, events: &[Instant], sent: Instant, acked: Instant, next: Instant) {
+    pub fn add(&mut self, events: &[Instant], sent: Instant, acked: Instant, next: Instant) {
         let Some(&first) = events.iter().find(|t| **t >= sent) else {
             self.never += 1;
             self.missed += 1;
@@ -151,7 +158,13 @@ impl Tally {
         self.extra += in_window.saturating_sub(1);
     }
 
-    fn report(&self, out: &mut Outcome) {
+    /// (subscriber, push) pairs whose first event came only at or after `next`, or never.
+    pub fn missed(&self) -> usize {
+        self.missed
+    }
+
+    /// Puts the latencies and counts into `out`; a pair that never saw an event fails it.
+    pub fn report(&self, out: &mut Outcome) {
         out.put("p50_ms", self.clamped.percentile(50.0));
         out.put("p99_ms", self.clamped.percentile(99.0));
         out.put("signed_p50_ms", self.signed.percentile(50.0));

@@ -93,19 +93,10 @@ async fn push_until_acked(
     first: u64,
     count: u64,
 ) -> Result<()> {
-    let mut last_error = String::new();
-    for attempt in 0..5u32 {
-        match http.post_json(url, id.push_body(first, count)).await {
-            Ok(reply) if reply.is_ok() => return Ok(()),
-            Ok(reply) => last_error = reply.describe(),
-            Err(e) => last_error = format!("{e:#}"),
-        }
-        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-    }
-    bail!(
-        "preload push of ids {first}..{} failed: {last_error}",
-        first + count
-    )
+    let what = format!("preload push of ids {first}..{}", first + count);
+    id.post_until_ok(http, url, id.push_body(first, count), &what)
+        .await?;
+    Ok(())
 }
 
 /// Runs every phase of `p` against `url`, which holds `expected` messages.
@@ -133,7 +124,14 @@ pub async fn run(http: Http, url: String, p: PullParams, expected: u64) -> Resul
             .collect();
         let churn = (p.churn_ms > 0).then(|| {
             let every = Duration::from_millis(p.churn_ms);
-            tokio::spawn(churn(http.clone(), join(&url, PUSH_PATH), every, deadline))
+            let id = ClientIdentity::fresh();
+            tokio::spawn(churn(
+                http.clone(),
+                join(&url, PUSH_PATH),
+                id,
+                every,
+                deadline,
+            ))
         });
         let mut latencies = Samples::default();
         let (mut bytes, mut end) = (0u64, deadline);
@@ -174,14 +172,20 @@ pub async fn run(http: Http, url: String, p: PullParams, expected: u64) -> Resul
     Ok(out)
 }
 
-/// Pushes a no-op mutation every `every` until `deadline`; returns how many were acked.
-async fn churn(http: Http, url: String, every: Duration, deadline: Instant) -> Result<u64> {
-    let id = ClientIdentity::fresh();
+/// Pushes a no-op mutation as `id` every `every` until `deadline`; returns how many were
+/// acknowledged.
+pub async fn churn(
+    http: Http,
+    url: String,
+    id: ClientIdentity,
+    every: Duration,
+    deadline: Instant,
+) -> Result<u64> {
     let mut ticker = tokio::time::interval(every);
     let mut acked = 0;
     while Instant::now() < deadline {
         ticker.tick().await;
-        let reply = http.post_json(&url, id.no_op_push_body(acked + 1)).await?;
+        let reply = id.post(&http, &url, id.no_op_push_body(acked + 1)).await?;
         if !reply.is_ok() {
             bail!("churn push failed: {}", reply.describe());
         }
@@ -208,7 +212,7 @@ async fn first_cookie(
     if mode != CookieMode::Last {
         return Ok((id, Value::Null));
     }
-    let cookie = next_cookie(&http.post_json(&url, id.pull_body(&Value::Null)).await?.body)?;
+    let cookie = next_cookie(&id.post(&http, &url, id.pull_body(&Value::Null)).await?.body)?;
     Ok((id, cookie))
 }
 
@@ -224,7 +228,7 @@ async fn client_loop(
 ) -> Result<PullLog> {
     let mut log = PullLog::default();
     while Instant::now() < deadline {
-        match http.post_json(&url, id.pull_body(&cookie)).await {
+        match id.post(&http, &url, id.pull_body(&cookie)).await {
             Ok(reply) if reply.is_ok() => {
                 log.latencies.push(reply.elapsed);
                 log.bytes += reply.body.len() as u64;
@@ -245,7 +249,8 @@ async fn client_loop(
     Ok(log)
 }
 
-fn next_cookie(body: &[u8]) -> Result<Value> {
+/// The non-null cookie of a pull response body.
+pub fn next_cookie(body: &[u8]) -> Result<Value> {
     let parsed: CookieOnly =
         serde_json::from_slice(body).context("pull response without a cookie")?;
     if parsed.cookie.is_null() {

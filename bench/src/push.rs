@@ -1,8 +1,14 @@
 //! Push workload: C closed-loop clients, each in its own client group, pushing batches of
 //! B `createMessage` mutations for T seconds, then a drain and a verification through pull.
+//!
+//! With `rooms > 0` a setup user first creates that many public rooms and every message
+//! names one of them (`roomID`, in turn); a server without rooms ignores both (see
+//! [`crate::rooms::public`]). With a token minter every client is a user of its own.
 
+use crate::auth::Minter;
 use crate::http::{join, Http};
-use crate::proto::{ClientIdentity, PUSH_PATH};
+use crate::proto::{random_id, ClientIdentity, RoomCycle, PUSH_PATH};
+use crate::rooms::public;
 use crate::runner::Outcome;
 use crate::stats::Samples;
 use crate::verify;
@@ -21,6 +27,8 @@ pub struct PushParams {
     pub drain_seconds: f64,
     /// Concurrent verification pulls.
     pub verify_concurrency: usize,
+    /// Public rooms the messages go to (0: none, no `roomID`).
+    pub rooms: usize,
 }
 
 /// What one simulated client did.
@@ -28,6 +36,8 @@ pub struct PushParams {
 pub struct ClientLog {
     /// Its identity.
     pub id: ClientIdentity,
+    /// The rooms its messages went to.
+    pub rooms: RoomCycle,
     /// Highest mutation id acknowledged (200, non-error body).
     pub acked: u64,
     /// Highest mutation id ever sent.
@@ -44,17 +54,44 @@ pub struct ClientLog {
     notes: Vec<String>,
 }
 
-/// Runs one push measurement against `url` and verifies the result.
-pub async fn run(http: Http, url: String, p: PushParams) -> anyhow::Result<Outcome> {
+/// Runs one push measurement against `url` and verifies the result; with `minter`, each
+/// client (and the rooms' setup user) is a user of its own.
+pub async fn run(
+    http: Http,
+    url: String,
+    p: PushParams,
+    minter: Option<Minter>,
+) -> anyhow::Result<Outcome> {
+    let identity = || match &minter {
+        Some(m) => m.identity(&format!("bench-push-{}", random_id())),
+        None => Ok(ClientIdentity::fresh()),
+    };
+    let rooms = match p.rooms {
+        0 => None,
+        n => Some(public::setup(&http, &url, n, identity()?).await?),
+    };
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(p.seconds);
     let drain_deadline = deadline + Duration::from_secs_f64(p.drain_seconds);
-    let tasks: Vec<_> = (0..p.clients)
-        .map(|_| {
-            let (http, url) = (http.clone(), join(&url, PUSH_PATH));
-            tokio::spawn(client_loop(http, url, p.batch, deadline, drain_deadline))
-        })
-        .collect();
+    let mut tasks = Vec::with_capacity(p.clients);
+    for index in 0..p.clients {
+        let (http, url) = (http.clone(), join(&url, PUSH_PATH));
+        let cycle = rooms
+            .as_ref()
+            .map_or_else(RoomCycle::none, |r| r.cycle(index));
+        let client = Client {
+            id: identity()?,
+            rooms: cycle,
+            batch: p.batch,
+        };
+        tasks.push(tokio::spawn(client_loop(
+            http,
+            url,
+            client,
+            deadline,
+            drain_deadline,
+        )));
+    }
     let mut logs = Vec::with_capacity(tasks.len());
     for task in tasks {
         logs.push(task.await?);
@@ -85,10 +122,21 @@ pub async fn run(http: Http, url: String, p: PushParams) -> anyhow::Result<Outco
     for log in &logs {
         out.failures.extend(log.notes.iter().cloned());
     }
-    let checks = verify::clients(&http, &url, &logs, p.verify_concurrency).await?;
+    let known = rooms.as_ref().is_some_and(|r| r.known);
+    if let Some(rooms) = &rooms {
+        out.put("rooms_known", f64::from(u8::from(rooms.known)));
+    }
+    let checks = verify::clients(&http, &url, &logs, p.verify_concurrency, known).await?;
     out.put("verified_clients", checks.verified as f64);
     out.failures.extend(checks.failures);
     Ok(out)
+}
+
+/// Who a simulated client is and what it pushes.
+struct Client {
+    id: ClientIdentity,
+    rooms: RoomCycle,
+    batch: u64,
 }
 
 /// One client: push `batch` new mutations, wait for the answer, repeat until `deadline`.
@@ -96,12 +144,14 @@ pub async fn run(http: Http, url: String, p: PushParams) -> anyhow::Result<Outco
 async fn client_loop(
     http: Http,
     url: String,
-    batch: u64,
+    client: Client,
     deadline: Instant,
     drain_deadline: Instant,
 ) -> ClientLog {
+    let batch = client.batch;
     let mut log = ClientLog {
-        id: ClientIdentity::fresh(),
+        id: client.id,
+        rooms: client.rooms,
         acked: 0,
         sent: 0,
         measured: 0,
@@ -122,8 +172,8 @@ async fn client_loop(
         pending = Some(first);
         let last = first + batch - 1;
         log.sent = log.sent.max(last);
-        let body = log.id.push_body(first, batch);
-        match http.post_json(&url, body).await {
+        let body = log.id.push_body_in(first, batch, &log.rooms);
+        match log.id.post(&http, &url, body).await {
             Ok(reply) if reply.is_ok() => {
                 log.acked = last;
                 pending = None;

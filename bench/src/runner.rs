@@ -155,7 +155,7 @@ impl Report {
     /// Prints the compact human table to stdout.
     pub fn print(&self) {
         println!("\n== {}", self.workload);
-        let mut header = format!("{:<24}", "metric (median)");
+        let mut header = format!("{:<30}", "metric (median)");
         for t in &self.targets {
             header.push_str(&format!("{:>14}", truncate(&t.name, 13)));
         }
@@ -164,7 +164,7 @@ impl Report {
         }
         println!("{header}");
         for metric in self.metric_names() {
-            let mut line = format!("{metric:<24}");
+            let mut line = format!("{metric:<30}");
             for t in 0..self.targets.len() {
                 line.push_str(&format!("{:>14}", fmt(median(&self.values(t, &metric)))));
             }

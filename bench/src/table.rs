@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Prints one row per headline metric of every report; returns false if any report failed.
 pub fn print(files: &[PathBuf]) -> Result<bool> {
     println!(
-        "{:<46} {:<18} {:>22} {:>22} {:>8}  verified",
+        "{:<56} {:<26} {:>22} {:>22} {:>8}  verified",
         "workload", "metric", "A", "B", "B/A"
     );
     let mut all_ok = true;
@@ -42,8 +42,8 @@ pub fn print(files: &[PathBuf]) -> Result<bool> {
                 .map(fmt)
                 .unwrap_or_default();
             println!(
-                "{:<46} {:<18} {:>22} {:>22} {:>8}  {}",
-                truncate(workload, 46),
+                "{:<56} {:<26} {:>22} {:>22} {:>8}  {}",
+                truncate(workload, 56),
                 metric,
                 cell(0),
                 cell(1),

@@ -10,9 +10,11 @@
 //!   leave its message (none may go down the "error mode" path), and nothing past `L` may be
 //!   visible (spec invariant: lmid N shows the effects of mutations <= N and none > N).
 //!   Unacknowledged mutations may thus exist only if `L` covers them.
+//! - when the server knows rooms and the messages named them, each message is in the room
+//!   its mutation named (`roomID`).
 
 use crate::http::{join, Http};
-use crate::proto::{ClientIdentity, PullView, PULL_PATH};
+use crate::proto::{ClientIdentity, PullView, RoomCycle, PULL_PATH};
 use crate::push::ClientLog;
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
@@ -29,12 +31,14 @@ pub struct Checks {
     pub failures: Vec<String>,
 }
 
-/// Verifies each client with at most `concurrency` pulls in flight.
+/// Verifies each client with at most `concurrency` pulls in flight; `check_rooms`: also
+/// the `roomID` of every message.
 pub async fn clients(
     http: &Http,
     url: &str,
     logs: &[ClientLog],
     concurrency: usize,
+    check_rooms: bool,
 ) -> Result<Checks> {
     let gate = Arc::new(Semaphore::new(concurrency.max(1)));
     let tasks: Vec<_> = logs
@@ -42,10 +46,16 @@ pub async fn clients(
         .map(|log| {
             let (http, url, gate) = (http.clone(), join(url, PULL_PATH), Arc::clone(&gate));
             let (id, acked, sent) = (log.id.clone(), log.acked, log.sent);
+            let rooms = check_rooms.then(|| log.rooms.clone());
             tokio::spawn(async move {
                 let _permit = gate.acquire_owned().await?;
                 let view = pull_full(&http, &url, &id).await?;
-                Ok::<_, anyhow::Error>(check_client(&id, acked, sent, &view))
+                let sent = Sent {
+                    acked,
+                    sent,
+                    rooms: rooms.as_ref(),
+                };
+                Ok::<_, anyhow::Error>(check_client(&id, sent, &view))
             })
         })
         .collect();
@@ -62,7 +72,7 @@ pub async fn clients(
 
 /// A null-cookie pull in `id`'s group, parsed.
 pub async fn pull_full(http: &Http, url: &str, id: &ClientIdentity) -> Result<PullView> {
-    let reply = http.post_json(url, id.pull_body(&Value::Null)).await?;
+    let reply = id.post(http, url, id.pull_body(&Value::Null)).await?;
     if !reply.is_ok() {
         return Err(anyhow!("verification pull failed: {}", reply.describe()));
     }
@@ -74,8 +84,19 @@ pub async fn pull_full(http: &Http, url: &str, id: &ClientIdentity) -> Result<Pu
     Ok(view)
 }
 
+/// What one client sent and was told.
+struct Sent<'a> {
+    /// Highest acknowledged mutation id.
+    acked: u64,
+    /// Highest mutation id sent.
+    sent: u64,
+    /// The rooms its messages named, when the server stores rooms.
+    rooms: Option<&'a RoomCycle>,
+}
+
 /// Every mismatch between what the client sent/was told and what the pull shows.
-fn check_client(id: &ClientIdentity, acked: u64, sent: u64, view: &PullView) -> Vec<String> {
+fn check_client(id: &ClientIdentity, sent: Sent<'_>, view: &PullView) -> Vec<String> {
+    let Sent { acked, sent, rooms } = sent;
     let who = &id.client;
     let lmid = view.lmids.get(who).copied().unwrap_or(0);
     let mut problems = Vec::new();
@@ -91,7 +112,7 @@ fn check_client(id: &ClientIdentity, acked: u64, sent: u64, view: &PullView) -> 
     }
     let prefix = format!("{who}-");
     let mut seen: HashMap<u64, usize> = HashMap::new();
-    let mut wrong_from = 0usize;
+    let (mut wrong_from, mut wrong_room) = (0usize, 0usize);
     for (key, value) in view.message_puts() {
         let Some(n) = key
             .strip_prefix(&prefix)
@@ -100,8 +121,12 @@ fn check_client(id: &ClientIdentity, acked: u64, sent: u64, view: &PullView) -> 
             continue;
         };
         *seen.entry(n).or_default() += 1;
-        if value.and_then(|v| v.get("from")).and_then(Value::as_str) != Some(who.as_str()) {
+        let field = |name: &str| value.and_then(|v| v.get(name)).and_then(Value::as_str);
+        if field("from") != Some(who.as_str()) {
             wrong_from += 1;
+        }
+        if rooms.is_some_and(|r| field("roomID") != r.room(n)) {
+            wrong_room += 1;
         }
     }
     let missing: Vec<u64> = (1..=lmid).filter(|n| !seen.contains_key(n)).collect();
@@ -132,6 +157,11 @@ fn check_client(id: &ClientIdentity, acked: u64, sent: u64, view: &PullView) -> 
             "client {who}: {wrong_from} messages with a wrong `from`"
         ));
     }
+    if wrong_room > 0 {
+        problems.push(format!(
+            "client {who}: {wrong_room} messages not in the room their mutation named"
+        ));
+    }
     problems
 }
 
@@ -155,28 +185,67 @@ mod tests {
         .unwrap()
     }
 
+    fn sent(acked: u64, sent: u64) -> Sent<'static> {
+        Sent {
+            acked,
+            sent,
+            rooms: None,
+        }
+    }
+
     #[test]
     fn exact_state_passes() {
         let id = ClientIdentity::fresh();
-        assert!(check_client(&id, 3, 3, &view(&id, 3, &[1, 2, 3])).is_empty());
+        assert!(check_client(&id, sent(3, 3), &view(&id, 3, &[1, 2, 3])).is_empty());
         // Unacknowledged id 4 applied: allowed because the lmid covers it.
-        assert!(check_client(&id, 3, 4, &view(&id, 4, &[1, 2, 3, 4])).is_empty());
-        assert!(check_client(&id, 3, 4, &view(&id, 3, &[1, 2, 3])).is_empty());
+        assert!(check_client(&id, sent(3, 4), &view(&id, 4, &[1, 2, 3, 4])).is_empty());
+        assert!(check_client(&id, sent(3, 4), &view(&id, 3, &[1, 2, 3])).is_empty());
     }
 
     #[test]
     fn losses_and_phantoms_fail() {
         let id = ClientIdentity::fresh();
-        assert_eq!(check_client(&id, 3, 3, &view(&id, 2, &[1, 2])).len(), 1);
-        assert_eq!(check_client(&id, 3, 3, &view(&id, 3, &[1, 3])).len(), 1);
         assert_eq!(
-            check_client(&id, 3, 4, &view(&id, 3, &[1, 2, 3, 4])).len(),
+            check_client(&id, sent(3, 3), &view(&id, 2, &[1, 2])).len(),
             1
         );
         assert_eq!(
-            check_client(&id, 3, 3, &view(&id, 3, &[1, 2, 3, 3])).len(),
+            check_client(&id, sent(3, 3), &view(&id, 3, &[1, 3])).len(),
             1
         );
-        assert_eq!(check_client(&id, 3, 3, &view(&id, 5, &[1, 2, 3])).len(), 2);
+        assert_eq!(
+            check_client(&id, sent(3, 4), &view(&id, 3, &[1, 2, 3, 4])).len(),
+            1
+        );
+        assert_eq!(
+            check_client(&id, sent(3, 3), &view(&id, 3, &[1, 2, 3, 3])).len(),
+            1
+        );
+        assert_eq!(
+            check_client(&id, sent(3, 3), &view(&id, 5, &[1, 2, 3])).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn messages_must_be_in_their_rooms() {
+        let id = ClientIdentity::fresh();
+        let rooms = RoomCycle::new(vec!["a".to_string(), "b".to_string()].into(), 0);
+        let mut pulled = view(&id, 2, &[1, 2]);
+        let in_rooms = |acked, pulled: &PullView| {
+            let sent = Sent {
+                acked,
+                sent: acked,
+                rooms: Some(&rooms),
+            };
+            check_client(&id, sent, pulled).len()
+        };
+        assert_eq!(in_rooms(2, &pulled), 1);
+        for (op, room) in pulled.patch.iter_mut().zip(["b", "a"]) {
+            if let Some(value) = op.value.as_mut() {
+                value["roomID"] = json!(room);
+            }
+        }
+        assert_eq!(in_rooms(2, &pulled), 0);
     }
 }
