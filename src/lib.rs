@@ -16,6 +16,7 @@ pub mod dto;
 pub mod error;
 pub mod models;
 pub mod observability;
+mod page_build;
 pub mod poke;
 pub mod repository;
 pub mod routes;
@@ -49,6 +50,9 @@ pub fn serve(figment: Figment) -> Result<(), String> {
     let rocket_config =
         rocket::Config::try_from(&figment).map_err(|e| format!("invalid configuration: {e}"))?;
     observability::install_logger(config.logging.log_format, rocket_config.log_level);
+    if figment.profile() == rocket::Config::DEBUG_PROFILE {
+        page_build::ensure_built(&config.http.web_dir);
+    }
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .worker_threads(rocket_config.workers.max(1))
         .max_blocking_threads(rocket_config.max_blocking.max(1))
@@ -75,6 +79,7 @@ pub fn check_config(figment: &Figment) -> Result<AppConfig, String> {
     let config = AppConfig::from_figment(figment).map_err(invalid)?;
     rocket::Config::try_from(figment).map_err(|e| invalid(e.to_string()))?;
     Backend::from_url(&config.database.database_url).map_err(invalid)?;
+    config.http.metrics_placement().map_err(invalid)?;
     Authenticator::new(&config.auth).map_err(invalid)?;
     DevLogin::new(&config.auth).map_err(invalid)?;
     Ok(config)
@@ -208,6 +213,12 @@ impl App {
         let pokes_sent = self.metrics.pokes_sent.clone();
         let sync = routes::replicache::stage(self.push, self.pull, body_limit);
         let (channel, gc) = (self.channel, self.gc);
+        let listener = channel.as_ref().map(PgPokeChannel::status);
+        // Checked with the rest of the configuration before the application was built.
+        let placement = config
+            .http
+            .metrics_placement()
+            .unwrap_or(routes::MetricsPlacement::MainPort);
         rocket
             .manage(self.authenticator)
             .attach(sync)
@@ -218,9 +229,12 @@ impl App {
             ))
             .attach(routes::health::stage(
                 self.db,
+                listener,
                 Arc::clone(&self.metrics),
                 self.hub,
+                placement,
             ))
+            .attach(routes::limits::stage(config.limits, config.http.body_limit))
             .attach(routes::cors::stage(config.http.cors_allow_origin))
             .attach(routes::root::stage(config.http.web_dir))
             .attach(routes::dev_login::stage(self.dev_login))

@@ -14,7 +14,7 @@ mod payload;
 mod pg_channel;
 
 pub use hub::{PokeHub, PokeTargets, Subscription};
-pub use pg_channel::{PgPokeChannel, LISTENER_APPLICATION_NAME, POKE_CHANNEL};
+pub use pg_channel::{ListenerStatus, PgPokeChannel, LISTENER_APPLICATION_NAME, POKE_CHANNEL};
 
 use rocket::tokio::sync::watch;
 use serde::{Deserialize, Serialize};

@@ -18,6 +18,7 @@ use futures_util::{stream, StreamExt};
 use rocket::tokio::sync::{mpsc, watch};
 use rocket::tokio::{self, time::Duration};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
@@ -79,10 +80,26 @@ impl From<tokio_postgres::Error> for SessionError {
     }
 }
 
+/// Whether a process's poke channel is connected and listening, for `/readyz`.
+#[derive(Debug, Clone, Default)]
+pub struct ListenerStatus(Arc<AtomicBool>);
+
+impl ListenerStatus {
+    /// True while the channel's connection has run `LISTEN` and not closed since.
+    pub fn is_listening(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self, listening: bool) {
+        self.0.store(listening, Ordering::Release);
+    }
+}
+
 /// The cross-process poke connection of one process, not yet started.
 pub struct PgPokeChannel {
     url: String,
     hub: PokeHub,
+    status: ListenerStatus,
     /// Targets of this process's commits, waiting to be announced.
     outbox: Arc<Outbox>,
     /// Wakes the channel when the outbox fills (a counter: announcements coalesce).
@@ -90,6 +107,11 @@ pub struct PgPokeChannel {
 }
 
 impl PgPokeChannel {
+    /// Whether this channel is listening (shared with whoever asks, before it starts).
+    pub fn status(&self) -> ListenerStatus {
+        self.status.clone()
+    }
+
     pub(super) fn new(
         url: String,
         hub: PokeHub,
@@ -98,6 +120,7 @@ impl PgPokeChannel {
     ) -> Self {
         PgPokeChannel {
             url,
+            status: ListenerStatus::default(),
             hub,
             outbox,
             outgoing,
@@ -113,6 +136,7 @@ impl PgPokeChannel {
             loop {
                 let mut listened = false;
                 let result = self.session(&mut listened).await;
+                self.status.set(false);
                 if listened {
                     delay = FIRST_RECONNECT_DELAY;
                 }
@@ -148,6 +172,7 @@ impl PgPokeChannel {
             format!("LISTEN {POKE_CHANNEL}; SET application_name = '{LISTENER_APPLICATION_NAME}'");
         step("LISTEN", client.batch_execute(&listen)).await?;
         *listened = true;
+        self.status.set(true);
         self.hub.notify_all();
         self.announce(&client).await?;
         loop {

@@ -7,6 +7,7 @@ pub mod cors;
 pub mod dev_login;
 mod exchange;
 pub mod health;
+pub mod limits;
 pub mod poke;
 mod pull;
 mod push;
@@ -16,7 +17,7 @@ mod settings;
 pub mod version;
 
 pub use body::{BodyLimit, JsonBody};
-pub use settings::HttpSettings;
+pub use settings::{HttpSettings, MetricsPlacement};
 
 use crate::error::ApiError;
 

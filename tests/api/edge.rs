@@ -126,3 +126,51 @@ on_both_databases!(error_messages_name_no_internal_types, |app| {
         ))
     );
 });
+
+on_both_databases!(probes_say_alive_healthy_and_ready, |app| {
+    let live = app.client.get("/livez").dispatch().await;
+    assert_eq!(live.status(), Status::Ok);
+    let live = live.into_json::<serde_json::Value>().await;
+    assert_eq!(live.map(|l| l["status"].clone()), Some(json!("alive")));
+    // On PostgreSQL ready means the poke listener is connected too.
+    app.wait_for_poke_listener().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let ready = loop {
+        let response = app.client.get("/readyz").dispatch().await;
+        let status = response.status();
+        let body = response.into_json::<serde_json::Value>().await;
+        if status == Status::Ok || std::time::Instant::now() > deadline {
+            break (status, body.unwrap_or_default());
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(ready.0, Status::Ok, "{}", ready.1);
+    let listener = match app.db {
+        replichat_test_support::database::Db::Postgres => "listening",
+        replichat_test_support::database::Db::Sqlite => "none",
+    };
+    assert_eq!(ready.1["listener"], listener);
+    assert_eq!(ready.1["migrated"], true);
+});
+
+on_both_databases!(
+    the_limits_the_server_applies_are_published,
+    config = |c| {
+        c.limits.max_content_len = 42;
+        c.http.body_limit = rocket::data::ByteUnit::Kibibyte(64);
+    },
+    |app| {
+        let response = app.client.get("/api/limits").dispatch().await;
+        assert_eq!(response.status(), Status::Ok);
+        let limits = response.into_json::<serde_json::Value>().await;
+        assert_eq!(
+            limits,
+            Some(json!({
+                "max_message_id_len": 128,
+                "max_sender_len": 255,
+                "max_content_len": 42,
+                "body_limit": 65536,
+            }))
+        );
+    }
+);

@@ -15,14 +15,14 @@
 //! When no room or membership was written since the cookie (the server's access
 //! version), the first two cannot happen and their queries are skipped.
 
-use super::read::readable_rooms;
+use super::readable::ReadableRooms;
 use super::PullFailure;
 use crate::db::DbConn;
 use crate::domain::{RoomId, Version, Visibility};
 use crate::dto::{PatchSource, PullPayload, ViewEntry};
 use crate::models::{Room, ServerState};
 use crate::repository::{ClientRepo, MemberRepo, RoomRepo};
-use crate::service::view::{read_group, read_rooms, Rooms, ViewRead, ViewScope};
+use crate::service::view::{read_group, read_rooms, read_rooms_since, Rooms, ViewRead, ViewScope};
 use std::collections::{BTreeSet, HashMap};
 
 /// What the scope's access did since the cookie.
@@ -40,9 +40,11 @@ pub(super) fn changes_since(
     scope: ViewScope<'_>,
     from: Version,
     state: ServerState,
+    readable: &ReadableRooms,
 ) -> Result<Option<PullPayload>, PullFailure> {
-    let readable = readable_rooms(conn, scope)?;
-    let joined = if state.access_version > from {
+    let readable = readable.of(conn, scope.user, state.access_version)?;
+    let access_changed = state.access_version > from;
+    let joined = if access_changed {
         match access_since(conn, scope, from, &readable)? {
             AccessSince::Lost => return Ok(None),
             AccessSince::Joined(joined) => joined,
@@ -54,7 +56,7 @@ pub(super) fn changes_since(
         readable.iter().partition(|room| joined.contains(*room));
     let mut entries: Vec<ViewEntry> = Vec::new();
     if !settled.is_empty() {
-        let changed = read_rooms(conn, Rooms::Only(&settled), ViewRead::ChangedSince(from))?;
+        let changed = read_rooms_since(conn, Rooms::Only(&settled), from, access_changed)?;
         entries.extend(changed.into_iter().map(|e| e.entry));
     }
     if !joined.is_empty() {

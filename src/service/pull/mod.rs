@@ -10,6 +10,7 @@
 mod changes;
 mod plan;
 mod read;
+mod readable;
 
 use super::access::{check_group, GroupRefusal};
 use super::settings::ProtocolSettings;
@@ -23,6 +24,7 @@ use crate::repository::ServerRepo;
 use changes::changes_since;
 use plan::{plan, Plan};
 use read::{full_view, ViewSource};
+use readable::ReadableRooms;
 use std::sync::Arc;
 
 /// The answer to a pull.
@@ -85,6 +87,7 @@ pub struct PullService {
     db: Arc<Database>,
     settings: Arc<ProtocolSettings>,
     full_views: Arc<FullViewCache>,
+    readable: Arc<ReadableRooms>,
 }
 
 impl PullService {
@@ -94,6 +97,7 @@ impl PullService {
             db,
             settings: Arc::new(settings),
             full_views: Arc::new(FullViewCache::default()),
+            readable: Arc::new(ReadableRooms::default()),
         }
     }
 
@@ -113,6 +117,7 @@ impl PullService {
             group: group_id,
         };
         let shared = ViewSource::Shared(&self.full_views);
+        let readable = &*self.readable;
         let read = self.db.transaction(TxMode::Read, |conn| {
             check_group::<PullFailure>(conn, caller, group_id)?;
             let state = ServerRepo::state(conn)?;
@@ -120,10 +125,10 @@ impl PullService {
             Ok(
                 match plan(cookie, &request.cookie, self.settings.pull_strategy, state) {
                     Plan::Unchanged(version) => Step::Answer(PullPayload::unchanged(version)),
-                    Plan::Full => Step::Answer(full_view(conn, scope, state, shared)?),
-                    Plan::Since(from) => match changes_since(conn, scope, from, state)? {
+                    Plan::Full => Step::Answer(full_view(conn, scope, state, shared, readable)?),
+                    Plan::Since(from) => match changes_since(conn, scope, from, state, readable)? {
                         Some(changes) => Step::Answer(changes),
-                        None => Step::Answer(full_view(conn, scope, state, shared)?),
+                        None => Step::Answer(full_view(conn, scope, state, shared, readable)?),
                     },
                     Plan::ResetAbove(target) => Step::RaiseTo(target),
                 },
@@ -161,7 +166,7 @@ impl PullService {
             check_group::<PullFailure>(conn, caller, group_id)?;
             ServerRepo::raise_version(conn, target)?;
             let state = ServerRepo::state(conn)?;
-            full_view(conn, scope, state, ViewSource::Private)
+            full_view(conn, scope, state, ViewSource::Private, &self.readable)
         })
     }
 }

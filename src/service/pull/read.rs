@@ -1,12 +1,13 @@
 //! The full view of a pull, read inside its snapshot: the entries of every room the
 //! user can read, the group's error entries, and its clients' lastMutationIDs.
 
+use super::readable::ReadableRooms;
 use super::PullFailure;
 use crate::db::DbConn;
 use crate::domain::{RoomId, Version};
 use crate::dto::{append_to_view, PatchSource, PullPayload};
 use crate::models::ServerState;
-use crate::repository::{ClientRepo, RoomRepo};
+use crate::repository::ClientRepo;
 use crate::service::view::{
     read_group, read_rooms, render_uncached, FullViewCache, Rooms, ViewRead, ViewScope,
 };
@@ -21,17 +22,6 @@ pub(super) enum ViewSource<'a> {
     Private,
 }
 
-/// The rooms `scope`'s user can read, sorted.
-pub(super) fn readable_rooms(
-    conn: &mut DbConn,
-    scope: ViewScope<'_>,
-) -> Result<Vec<RoomId>, PullFailure> {
-    let mut rooms = RoomRepo::readable_by(conn, scope.user)?;
-    rooms.sort_unstable();
-    rooms.dedup();
-    Ok(rooms)
-}
-
 /// `clear` plus every entry the scope can read and the lastMutationID of every client
 /// of the group.
 pub(super) fn full_view(
@@ -39,10 +29,11 @@ pub(super) fn full_view(
     scope: ViewScope<'_>,
     state: ServerState,
     source: ViewSource<'_>,
+    readable: &ReadableRooms,
 ) -> Result<PullPayload, PullFailure> {
     let last_mutation_id_changes =
         ClientRepo::mutation_ids_since(conn, scope.group, Version::BEFORE_ALL)?;
-    let rooms = readable_rooms(conn, scope)?;
+    let rooms = readable.of(conn, scope.user, state.access_version)?;
     let errors = read_group(conn, scope.group, Version::BEFORE_ALL)?;
     let view = match source {
         ViewSource::Shared(cache) => {

@@ -27,6 +27,9 @@ pub struct TableKind<R: 'static> {
     room: fn(&R) -> &RoomId,
     /// The entry of a row (`del` for a tombstone).
     entry: fn(&R) -> serde_json::Result<ViewEntry>,
+    /// Whether its rows decide who can read what (every write of one marks the
+    /// server's access version).
+    grants_access: bool,
 }
 
 impl<R: Sync> TableKind<R> {
@@ -43,6 +46,10 @@ impl<R: Sync> TableKind<R> {
 }
 
 impl<R: Sync> RoomKind for TableKind<R> {
+    fn grants_access(&self) -> bool {
+        self.grants_access
+    }
+
     fn live(&self, conn: &mut DbConn, rooms: Rooms<'_>) -> QueryResult<Vec<RoomEntry>> {
         self.entries(match rooms {
             Rooms::All => (self.all_live)(conn)?,
@@ -71,6 +78,7 @@ pub const ROOMS: TableKind<Room> = TableKind {
     changed_in: rooms_changed_in,
     room: |row| &row.id,
     entry: room_entry,
+    grants_access: true,
 };
 
 /// `member/<roomID>/<userID>`: the members of private rooms.
@@ -81,6 +89,7 @@ pub const MEMBERS: TableKind<RoomMember> = TableKind {
     changed_in: MemberRepo::in_rooms_since,
     room: |row| &row.room_id,
     entry: member_entry,
+    grants_access: true,
 };
 
 /// `message/<id>`: the messages.
@@ -91,6 +100,7 @@ pub const MESSAGES: TableKind<Message> = TableKind {
     changed_in: MessageRepo::in_rooms_since,
     room: |row| &row.room_id,
     entry: message_entry,
+    grants_access: false,
 };
 
 fn live_rooms_in(conn: &mut DbConn, ids: &[&RoomId]) -> QueryResult<Vec<Room>> {

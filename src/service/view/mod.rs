@@ -48,6 +48,11 @@ pub enum Rooms<'a> {
 
 /// One kind of entry that lives in rooms.
 pub trait RoomKind: Sync {
+    /// True when its rows decide who can read what (rooms, memberships): every write
+    /// of one marks the server's access version, so none was written after a version
+    /// at or above the access version.
+    fn grants_access(&self) -> bool;
+
     /// Every live entry of this kind in `rooms`.
     fn live(&self, conn: &mut DbConn, rooms: Rooms<'_>) -> QueryResult<Vec<RoomEntry>>;
 
@@ -91,6 +96,24 @@ pub fn read_rooms(
             ViewRead::AllLive => kind.live(conn, rooms)?,
             ViewRead::ChangedSince(version) => kind.changed(conn, rooms, version)?,
         });
+    }
+    Ok(entries)
+}
+
+/// The entries of every room kind in `rooms` written after `version`. Without
+/// `access_changed` (no room or membership written since), the kinds that grant
+/// access have nothing to read and are skipped.
+pub fn read_rooms_since(
+    conn: &mut DbConn,
+    rooms: Rooms<'_>,
+    version: Version,
+    access_changed: bool,
+) -> QueryResult<Vec<RoomEntry>> {
+    let mut entries = Vec::new();
+    for kind in ROOM_KINDS {
+        if access_changed || !kind.grants_access() {
+            entries.extend(kind.changed(conn, rooms, version)?);
+        }
     }
     Ok(entries)
 }

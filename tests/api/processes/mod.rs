@@ -9,6 +9,7 @@ mod crash;
 mod faults;
 mod logs;
 mod pokes;
+mod probes;
 mod scale_out;
 mod shutdown;
 mod startup;
